@@ -1,0 +1,83 @@
+"""Exception types shared by every layer of logitreg.
+
+All user-facing errors subclass :class:`LogitRegError` *and* the matching builtin
+(``ValueError`` or ``TypeError``), so callers may catch either. Messages quote the
+offending value, following scikit-learn's ``f"The {name!r} parameter ... Got {value!r}"``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LogitRegError",
+    "InvalidParameterError",
+    "InvalidTypeError",
+    "UnsafeExpressionError",
+    "ConvergenceError",
+    "check_alpha",
+    "check_classes",
+]
+
+
+class LogitRegError(Exception):
+    """Base class of every error raised deliberately by logitreg."""
+
+
+class InvalidParameterError(LogitRegError, ValueError):
+    """A parameter has the right type but a value outside its domain."""
+
+
+class InvalidTypeError(LogitRegError, TypeError):
+    """A parameter has the wrong type."""
+
+
+class UnsafeExpressionError(InvalidParameterError):
+    """A user expression contains something outside the safe whitelist."""
+
+
+class ConvergenceError(LogitRegError, RuntimeError):
+    """An iterative solver stopped before reaching its tolerance.
+
+    Carries ``iterations`` and ``gradient_norm`` so callers can report them.
+    """
+
+    def __init__(self, message: str, *, iterations: int | None = None,
+                 gradient_norm: float | None = None):
+        super().__init__(message)
+        self.iterations = iterations
+        self.gradient_norm = gradient_norm
+
+
+def _is_real_number(value) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_alpha(alpha, *, caller: str, allow_zero: bool = True):
+    r"""Validate the regularisation strength :math:`\alpha \in [0, 1)` (or ``(0, 1)``).
+
+    Returns ``alpha`` unchanged (SymPy numbers are accepted too).
+    """
+    if not _is_real_number(alpha) and not getattr(alpha, "is_Number", False):
+        raise InvalidTypeError(
+            f"The 'alpha' parameter of {caller} must be a real number. Got {alpha!r} instead.")
+    value = float(alpha)
+    lower_ok = value >= 0.0 if allow_zero else value > 0.0
+    if not (lower_ok and value < 1.0):
+        interval = "[0, 1)" if allow_zero else "(0, 1)"
+        raise InvalidParameterError(
+            f"The 'alpha' parameter of {caller} must be in {interval}. Got {alpha!r} instead.")
+    return alpha
+
+
+def check_classes(classes, *, caller: str) -> int:
+    """Validate a number of classes ``K >= 2``."""
+    import numbers
+
+    if not isinstance(classes, numbers.Integral) or isinstance(classes, bool):
+        raise InvalidTypeError(
+            f"The 'classes' parameter of {caller} must be an integer. Got {classes!r} instead.")
+    if classes < 2:
+        raise InvalidParameterError(
+            f"The 'classes' parameter of {caller} must be >= 2. Got {classes!r} instead.")
+    return int(classes)

@@ -1,0 +1,123 @@
+r"""Numerically stable primitives as SymPy functions.
+
+``log(1 + exp(-t))`` overflows at ``t = -1000`` in float64, and ``log(2 + 2 cosh t)``
+at ``|t| = 711``. Deriving with opaque, well-understood primitives keeps every derived
+expression stable by construction: the compiler (``numerics``) maps each primitive to a
+stable NumPy routine, to mpmath, and to the helper functions of each export language.
+
+.. math::
+    \operatorname{softplus}(x) = \log(1 + e^{x}),\qquad
+    \sigma(x) = \frac{1}{1 + e^{-x}},\qquad
+    \operatorname{lse}(z_1..z_K) = \log\sum_k e^{z_k}.
+
+Each primitive rewrites to ``exp``/``log`` (``expr.rewrite(sympy.exp)``) for proofs.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = ["Softplus", "Sigmoid", "LogSumExp", "to_elementary"]
+
+
+class Softplus(sp.Function):
+    r"""``softplus(x) = log(1 + e^x)``; derivative :math:`\sigma(x)`."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x is sp.S.Zero:
+            return sp.log(2)
+        if x is sp.S.Infinity:
+            return sp.S.Infinity
+        if x is sp.S.NegativeInfinity:
+            return sp.S.Zero
+
+    def fdiff(self, argindex=1):
+        return Sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return sp.log(1 + sp.exp(x))
+
+    _eval_rewrite_as_log = _eval_rewrite_as_exp
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_positive(self):
+        if self.args[0].is_extended_real:
+            return True
+
+    def _eval_evalf(self, prec):
+        return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
+
+    def _latex(self, printer):
+        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+
+
+class Sigmoid(sp.Function):
+    r"""Logistic function :math:`\sigma(x) = 1/(1+e^{-x})`; :math:`\sigma' = \sigma(x)\sigma(-x)`."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x is sp.S.Zero:
+            return sp.Rational(1, 2)
+        if x is sp.S.Infinity:
+            return sp.S.One
+        if x is sp.S.NegativeInfinity:
+            return sp.S.Zero
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return Sigmoid(x) * Sigmoid(-x)
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sp.exp(-x))
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_positive(self):
+        if self.args[0].is_extended_real:
+            return True
+
+    def _eval_evalf(self, prec):
+        return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
+
+    def _latex(self, printer):
+        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+
+
+class LogSumExp(sp.Function):
+    r"""``lse(z) = log(sum_k exp(z_k))``; :math:`\partial_k \operatorname{lse} = e^{z_k - \operatorname{lse}(z)}` (softmax)."""
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) == 0:
+            raise TypeError("LogSumExp needs at least one argument")
+        if len(args) == 1:
+            return args[0]
+
+    def fdiff(self, argindex=1):
+        return sp.exp(self.args[argindex - 1] - self)
+
+    def _eval_rewrite_as_exp(self, *args, **kwargs):
+        return sp.log(sp.Add(*[sp.exp(a) for a in args]))
+
+    def _eval_is_extended_real(self):
+        if all(a.is_extended_real for a in self.args):
+            return True
+
+    def _eval_evalf(self, prec):
+        return self._eval_rewrite_as_exp(*self.args)._eval_evalf(prec)
+
+    def _latex(self, printer):
+        return r"\operatorname{lse}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+
+
+def to_elementary(expr: sp.Expr) -> sp.Expr:
+    """Rewrite the stable primitives into ``exp``/``log`` form (for proofs and solving)."""
+    return expr.rewrite(sp.exp)

@@ -1,0 +1,195 @@
+r"""Multiclass derivations (THEORY.md §4, claim M1).
+
+Per-sample loss for class ``c``:
+
+.. math::
+    \ell(z, c) = (1-\alpha)\,(\operatorname{lse}(z) - z_c) + \alpha f(z).
+
+Because ``f`` is permutation-symmetric, the per-sample minimiser has ``q_high`` at index
+``c`` and ``q_low`` elsewhere. Write them through the gap ``g`` and the mean ``m``:
+``q_high = m + (K-1) g / K``, ``q_low = m - g / K``. Cross-entropy depends on ``g`` only;
+``m`` solves :math:`\partial f/\partial m = 0` (``m`` is free -- we take 0 -- when ``f`` is
+shift-invariant, as for label smoothing, MaxSup and the confidence penalty; for
+:math:`f = \|z\|^2` SymPy finds ``m = 0``, i.e. ``q_high + (K-1) q_low = 0``).
+The resulting one-dimensional problem in ``g`` mirrors the binary one: linear in
+:math:`\alpha`, a closed form :math:`\alpha(g)`, and a closed-form gap when SymPy finds
+one (label smoothing: :math:`g^* = \log(1 + K(1-\alpha)/\alpha)`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from ._errors import InvalidParameterError, check_classes
+from ._functions import LogSumExp, Softplus, to_elementary
+from ._registry import ALPHA, Regularizer, get_regularizer, logit_symbols
+
+__all__ = ["MulticlassDerivation", "derive_multiclass", "G", "M"]
+
+G = sp.Symbol("g", real=True)
+M = sp.Symbol("m", real=True)
+_GP = sp.Symbol("g", positive=True)
+_X = sp.Symbol("x", positive=True)
+_A = sp.Symbol("a", positive=True)
+
+
+@dataclass(frozen=True)
+class MulticlassDerivation:
+    r"""Reduced multiclass problem for one regulariser and ``K`` classes (claim M1).
+
+    Attributes
+    ----------
+    k : int
+    loss : sympy.Expr
+        Full per-sample loss :math:`\ell(z, 1)` in ``logit_symbols(k)`` and ``ALPHA``.
+    mean_of_gap : sympy.Expr
+        ``m*(g)`` (0 when ``f`` is shift-invariant).
+    shift_invariant : bool
+    gap_loss, dgap_loss, d2gap_loss : sympy.Expr
+        :math:`\psi(g) = \ell` at ``z = (q_high, q_low, ..)``, and its derivatives (Dirac
+        parts dropped for non-smooth ``f``).
+    alpha_of_gap : sympy.Expr
+        :math:`\alpha(g)` solving :math:`\psi'(g) = 0`, valid for ``g > 0``.
+    gap_closed_form : sympy.Expr or None
+    q_high, q_low : sympy.Expr
+        In terms of ``G``.
+    alpha_max : sympy.Expr
+        :math:`\alpha(0^+)`; at or above it the gap is pinned at 0.
+    """
+
+    regularizer: Regularizer
+    k: int
+    loss: sp.Expr
+    mean_of_gap: sp.Expr
+    shift_invariant: bool
+    gap_loss: sp.Expr
+    dgap_loss: sp.Expr
+    d2gap_loss: sp.Expr
+    alpha_of_gap: sp.Expr
+    gap_closed_form: sp.Expr | None
+    q_high: sp.Expr
+    q_low: sp.Expr
+    alpha_max: sp.Expr
+
+
+def _drop_dirac(expr):
+    return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
+
+
+def _collapse_lse(expr):
+    r"""``lse(a, b, b, .., b)`` (n copies of b) -> ``a + softplus(b + log n - a)``: exact,
+    stable, and it lets SymPy see the reduced problem as a function of one gap."""
+    def collapse(e):
+        counts = {}
+        for a in e.args:
+            counts[a] = counts.get(a, 0) + 1
+        terms = [a + sp.log(n) if n > 1 else a for a, n in counts.items()]
+        if len(terms) == 2:
+            return terms[0] + Softplus(terms[1] - terms[0])
+        return LogSumExp(*terms)
+    return expr.replace(lambda e: isinstance(e, LogSumExp), collapse)
+
+
+def _reduce(expr, z, high, low):
+    return _collapse_lse(expr.xreplace({z[0]: high, **{zk: low for zk in z[1:]}}))
+
+
+@functools.lru_cache(maxsize=128)
+def derive_multiclass(regularizer, k: int) -> MulticlassDerivation:
+    r"""Derive the symmetric simplex target of ``regularizer`` for ``k`` classes (M1).
+
+    >>> d = derive_multiclass("label_smoothing", 3)
+    >>> d.gap_closed_form
+    log((alpha + 3*(1 - alpha))/alpha)
+    """
+    reg = get_regularizer(regularizer)
+    k = check_classes(k, caller="derive_multiclass")
+    z = logit_symbols(k)
+    f = reg.multiclass(k)
+    ce = LogSumExp(*z) - z[0]
+    loss = (1 - ALPHA) * ce + ALPHA * f
+
+    # Targets have g >= 0 (cross-entropy favours z_c, f is symmetric): deriving with a
+    # positive gap resolves max/abs of non-smooth forms (MaxSup) symbolically.
+    high = M + (k - 1) * _GP / k
+    low = M - _GP / k
+    f_red = _reduce(f, z, high, low)
+    df_dm = sp.simplify(to_elementary(sp.diff(f_red, M)))
+    if df_dm == 0:
+        mean, shift_inv = sp.S.Zero, True
+    else:
+        sols = sp.solve(df_dm, M)
+        if len(sols) != 1:
+            raise InvalidParameterError(
+                f"cannot reduce the multiclass form of {reg.name!r} to its gap: "
+                f"df/dm = 0 has solutions {sols}")
+        mean, shift_inv = sp.simplify(sols[0]), False
+    q_high, q_low = high.subs(M, mean), low.subs(M, mean)
+
+    gap_loss = _reduce(loss, z, q_high, q_low)
+    dpos = sp.diff(gap_loss, _GP)
+    d2gap = _drop_dirac(sp.diff(dpos, _GP)).subs(_GP, G)
+    c1, c0 = sp.diff(dpos, ALPHA), dpos.subs(ALPHA, 0)
+    alpha_g = _tidy(-c0 / c1).subs(_GP, G)
+    gap_loss, dgap = gap_loss.subs(_GP, G), dpos.subs(_GP, G)
+    q_high, q_low = q_high.subs(_GP, G), q_low.subs(_GP, G)
+    alpha_max = _alpha_limit_at_zero(alpha_g)
+    closed = _closed_gap(alpha_g, k)
+    return MulticlassDerivation(reg, k, loss, mean, shift_inv, gap_loss, dgap, d2gap,
+                                alpha_g, closed, q_high, q_low, alpha_max)
+
+
+def _tidy(expr):
+    """``simplify`` unless it reintroduces a bare ``exp`` (which overflows in float64)."""
+    simple = sp.simplify(expr)
+    if simple.has(sp.exp) and not expr.has(sp.exp):
+        return expr
+    return simple
+
+
+def _alpha_limit_at_zero(alpha_g):
+    el = to_elementary(alpha_g)
+    try:
+        value = sp.limit(el, G, 0, "+")
+        if value.is_number and value.is_finite:
+            return value
+    except (NotImplementedError, ValueError, TypeError):
+        pass
+    return sp.Float(sp.N(el.subs(G, sp.Rational(1, 10**30)), 30), 30)
+
+
+def _closed_gap(alpha_g, k):
+    r"""Solve :math:`\alpha(g) = a` in :math:`x = e^{g/K}` (rational in x) when possible."""
+    for scale in (1, k):
+        el = sp.powsimp(sp.expand(to_elementary(alpha_g).subs(G, scale * sp.log(_X))),
+                        force=True)
+        el = sp.simplify(el)
+        if el.is_rational_function(_X):
+            break
+    else:
+        return None
+    num, _ = sp.fraction(sp.together(el - _A))
+    try:
+        roots = sp.solve(sp.expand(num), _X)
+    except (NotImplementedError, ValueError):
+        return None
+    fa = sp.lambdify(G, to_elementary(alpha_g), "mpmath")
+    for root in roots:
+        cand = sp.simplify(scale * sp.log(root))
+        good = True
+        for a in (sp.Rational(1, 10), sp.Rational(3, 10)):
+            gv = sp.N(cand.subs(_A, a), 40)
+            if not gv.is_real or gv <= 0:
+                good = False
+                break
+            with mpmath.workdps(40):
+                if abs(fa(mpmath.mpf(str(gv))) - mpmath.mpf(a.p) / a.q) > mpmath.mpf(10) ** -30:
+                    good = False
+                    break
+        if good:
+            return sp.simplify(sp.expand_log(cand, force=True).subs(_A, ALPHA))
+    return None
