@@ -1,0 +1,151 @@
+r"""The ``logitreg`` command line.
+
+Subcommands: ``list``, ``derive``, ``export``, ``verify``. User errors (bad names, alpha
+outside [0, 1), K < 2, unsafe expressions, unwritable files) exit with code 2 and one line
+``logitreg: error: ...`` naming the bad value; no traceback. Output files are written
+atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from theory._errors import LogitRegError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) instead of usage + message."""
+
+    def error(self, message):
+        self.exit(2, f"logitreg: error: {message}\n")
+
+
+def _alpha(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"alpha must be a number, got {text!r}") from None
+    if not (0.0 <= value < 1.0):
+        raise argparse.ArgumentTypeError(f"alpha must be in [0, 1), got {text!r}")
+    return value
+
+
+def _classes(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"classes must be an integer, got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"classes must be >= 2, got {text!r}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="logitreg", description="Verify the theory of logit regularisation.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("list", help="list the built-in regularisers")
+
+    d = sub.add_parser("derive", help="derive loss, stationarity and target of a regulariser")
+    d.add_argument("name", help="built-in name, or 'custom' with --f")
+    d.add_argument("--alpha", type=_alpha, help="regularisation strength in [0, 1)")
+    d.add_argument("--classes", type=_classes, help="number of classes K >= 2 (simplex target)")
+    d.add_argument("--f", dest="f", help="binary form f(t) for 'custom', e.g. 't**4'")
+    d.add_argument("--multiclass", help="multiclass form f(z) for 'custom', e.g. 'sum(z**4)'")
+    d.add_argument("--json", action="store_true", help="print one JSON object")
+
+    e = sub.add_parser("export", help="export loss, derivatives and target as code")
+    e.add_argument("name", help="built-in name, or 'custom' with --f")
+    e.add_argument("--to", required=True, help="numpy, c, latex, json, torch or jax")
+    e.add_argument("--f", dest="f", help="binary form f(t) for 'custom'")
+    e.add_argument("-o", "--output", help="write to FILE (atomically) instead of stdout")
+
+    v = sub.add_parser("verify", help="run the claim checks and report")
+    v.add_argument("--claims", help="comma-separated claim IDs (default: all)")
+    v.add_argument("--full", action="store_true", help="paper-scale sizes (slow)")
+    v.add_argument("--json", dest="json_file", help="write results as JSON to FILE")
+    v.add_argument("--report", help="write a Markdown report with plots into DIR")
+    return p
+
+
+def _regularizer(name, f, multiclass=None):
+    from theory import from_expression, get_regularizer
+
+    if name == "custom":
+        if f is None:
+            raise LogitRegErrorWithHint("'custom' needs --f EXPR (e.g. --f 't**4')")
+        return from_expression(f, multiclass)
+    return get_regularizer(name)
+
+
+class LogitRegErrorWithHint(LogitRegError):
+    pass
+
+
+def _cmd_list(args):
+    from theory import BUILTIN
+
+    for name, reg in BUILTIN.items():
+        print(f"{name:<20} {reg.description}")
+    return 0
+
+
+def _cmd_derive(args):
+    from .derive_cmd import derivation_record, format_record
+
+    rec = derivation_record(args.name, alpha=args.alpha, classes=args.classes, f=args.f,
+                            multiclass=args.multiclass)
+    if args.json:
+        print(json.dumps(rec, indent=2))
+    else:
+        print(format_record(rec))
+    return 0
+
+
+def _cmd_export(args):
+    from numerics.export import export
+
+    from ._io import atomic_write_text
+
+    reg = _regularizer(args.name, args.f)
+    text = export(reg, args.to)
+    if args.output:
+        atomic_write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_verify(args):
+    from .verify import run_verify
+
+    claims = [c.strip() for c in args.claims.split(",")] if args.claims else None
+    return run_verify(claims, full=args.full, json_file=args.json_file, report_dir=args.report)
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``logitreg`` console script; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    handler = {"list": _cmd_list, "derive": _cmd_derive, "export": _cmd_export,
+               "verify": _cmd_verify}[args.command]
+    try:
+        return handler(args)
+    except (LogitRegError, ValueError, TypeError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"logitreg: error: {message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"logitreg: error: {exc.strerror or exc}: {exc.filename!r}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("logitreg: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

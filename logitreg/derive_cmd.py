@@ -1,0 +1,97 @@
+r"""``logitreg derive``: one regulariser's derivation as text or JSON (THEORY.md §1, §4)."""
+
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from numerics import compile_binary, compile_multiclass
+from theory import (derive_binary, derive_multiclass, from_expression,
+                    get_regularizer, properties)
+from theory._errors import InvalidParameterError, check_alpha, check_classes
+
+__all__ = ["derivation_record"]
+
+
+def _finite(x):
+    return float(x) if x is not None and math.isfinite(float(x)) else None
+
+
+def derivation_record(name: str, *, alpha=None, classes=None, f=None, multiclass=None) -> dict:
+    r"""Everything ``logitreg derive`` reports, as a JSON-ready dict.
+
+    Keys: ``name, alpha, classes, f, loss, stationarity, alpha_of_target, target,
+    target_closed_form, curvature, convex, even, finite_minimum``, ``alpha_max``, and with
+    ``classes`` also ``q_high, q_low, gap`` (claims B1, B7, M1).
+    """
+    if name == "custom":
+        if f is None:
+            raise InvalidParameterError("derive custom needs --f EXPR (e.g. --f 't**4')")
+        reg = from_expression(f, multiclass)
+    else:
+        if f is not None:
+            raise InvalidParameterError(f"--f is only for 'custom', not for {name!r}")
+        reg = get_regularizer(name)
+    if alpha is not None:
+        check_alpha(alpha, caller="derive")
+    if classes is not None:
+        check_classes(classes, caller="derive")
+    d = derive_binary(reg)
+    props = properties(reg)
+    rec = {
+        "name": reg.name,
+        "alpha": alpha,
+        "classes": classes,
+        "f": sp.sstr(reg.binary),
+        "loss": sp.sstr(d.loss),
+        "stationarity": sp.sstr(d.dloss) + " = 0",
+        "alpha_of_target": sp.sstr(d.alpha_of_target),
+        "alpha_max": float(d.alpha_max),
+        "target_closed_form": sp.sstr(d.target_closed_form) if d.target_closed_form is not None
+        else None,
+        "target": None,
+        "curvature": sp.sstr(d.d2loss),
+        "convex": props["convex"].as_dict(),
+        "even": props["even"].as_dict(),
+        "finite_minimum": props["finite_minimum"].as_dict(),
+        "latex": {"loss": sp.latex(d.loss), "alpha_of_target": sp.latex(d.alpha_of_target)},
+    }
+    if alpha is not None and alpha > 0:
+        c = compile_binary(reg)
+        t_star = c.target(float(alpha))
+        rec["target"] = _finite(t_star)
+        rec["curvature"] = _finite(c.d2loss(t_star, float(alpha)))
+    if classes is not None:
+        if not reg.has_multiclass:
+            raise InvalidParameterError(
+                f"regulariser {reg.name!r} has no multiclass form; pass --multiclass EXPR")
+        m = derive_multiclass(reg, classes)
+        rec["gap_closed_form"] = (sp.sstr(m.gap_closed_form)
+                                  if m.gap_closed_form is not None else None)
+        rec["q_high"] = rec["q_low"] = rec["gap"] = None
+        if alpha is not None and alpha > 0:
+            cm = compile_multiclass(reg, classes)
+            g = cm.gap(float(alpha))
+            qh, ql = cm.targets(float(alpha))
+            rec.update(q_high=_finite(qh), q_low=_finite(ql), gap=_finite(g))
+    return rec
+
+
+def format_record(rec: dict) -> str:
+    """Human-readable multi-line rendering of :func:`derivation_record`."""
+    lines = [f"regulariser      {rec['name']}", f"f(t)             {rec['f']}",
+             f"loss l(t)        {rec['loss']}", f"stationarity     {rec['stationarity']}",
+             f"alpha(t*)        {rec['alpha_of_target']}   (t > 0)",
+             f"non-degenerate   0 < alpha < {rec['alpha_max']:g}",
+             f"t*(alpha)        {rec['target_closed_form'] or 'implicit: inverse of alpha(t*)'}"]
+    if rec["alpha"] is not None:
+        lines.append(f"target t*        {rec['target']!r}  at alpha = {rec['alpha']}")
+        lines.append(f"curvature l''(t*) {rec['curvature']!r}")
+    for key in ("convex", "even", "finite_minimum"):
+        p = rec[key]
+        lines.append(f"{key:<16} {p['value']} ({p['how']}: {p['evidence']})")
+    if rec.get("classes"):
+        lines.append(f"K = {rec['classes']}: q_high = {rec['q_high']!r}, q_low = {rec['q_low']!r}, "
+                     f"gap = {rec['gap']!r}, gap closed form: {rec['gap_closed_form']}")
+    return "\n".join(lines)
