@@ -52,8 +52,9 @@ class Softplus(sp.Function):
     def _eval_evalf(self, prec):
         return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
 
-    def _latex(self, printer):
-        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
 class Sigmoid(sp.Function):
@@ -87,8 +88,9 @@ class Sigmoid(sp.Function):
     def _eval_evalf(self, prec):
         return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
 
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
 class LogSumExp(sp.Function):
@@ -114,10 +116,19 @@ class LogSumExp(sp.Function):
     def _eval_evalf(self, prec):
         return self._eval_rewrite_as_exp(*self.args)._eval_evalf(prec)
 
-    def _latex(self, printer):
-        return r"\operatorname{lse}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{lse}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
 def to_elementary(expr: sp.Expr) -> sp.Expr:
-    """Rewrite the stable primitives into ``exp``/``log`` form (for proofs and solving)."""
-    return expr.rewrite(sp.exp)
+    """Rewrite the stable primitives into ``exp``/``log`` form (for proofs and solving).
+
+    Only :class:`Softplus`, :class:`Sigmoid` and :class:`LogSumExp` are rewritten;
+    ``expr.rewrite(exp)`` would also turn ``t**2`` into ``exp(2 log t)`` (wrong for t < 0).
+    """
+    prims = (Softplus, Sigmoid, LogSumExp)
+    out = sp.sympify(expr).replace(lambda e: isinstance(e, prims),
+                                   lambda e: e._eval_rewrite_as_exp(*e.args))
+    # Hyperbolic functions are exp-polynomials for every real argument: safe to expand.
+    return out.rewrite([sp.cosh, sp.sinh, sp.tanh], sp.exp)
