@@ -1,3 +1,3 @@
 """Machine checks of each proof step (symbolic), registered with :mod:`logitreg.checks`."""
 
-from . import label_smoothing  # noqa: F401
+from . import cv_minimisation, fisher, invariance, label_smoothing, tikhonov  # noqa: F401
