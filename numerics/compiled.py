@@ -20,9 +20,10 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from theory import (ALPHA, G, T, InvalidParameterError, derive_binary, derive_multiclass,
+from theory import (ALPHA, G, T, derive_binary, derive_multiclass,
                     get_regularizer, logit_symbols)
 from theory._errors import ConvergenceError, check_alpha
+from theory._solve import drop_dirac
 
 from ._primitives import MPMATH_PRIMITIVES, NUMPY_PRIMITIVES
 
@@ -110,6 +111,26 @@ def _mp_bracket_root(mp_dfun, args, lo):
         return float((lo + hi) / 2)
 
 
+def _stationary_point(a, alpha_max, closed, dfun, d2fun, mp_dfun) -> float:
+    """The positive root of ``dfun(., a) = 0``: 0 in the degenerate range, the closed form
+    when there is one, else a bracketed Brent root polished by Newton."""
+    if a >= alpha_max:
+        return 0.0  # degenerate range: the kink of a non-smooth f pins the target at 0
+    if closed is not None:
+        return float(closed(a))
+    root = _bracket_root(dfun, (a,), mp_dfun)
+    return float(_newton_polish(dfun, d2fun, root, (a,)))
+
+
+def _map_alpha(alpha, fn, caller):
+    """Validate every alpha in ``(0, 1)`` and apply ``fn`` elementwise (scalar in, float out)."""
+    arr = np.asarray(alpha, dtype=float)
+    for a in arr.ravel():
+        check_alpha(float(a), caller=caller, allow_zero=False)
+    out = np.array([fn(float(a)) for a in arr.ravel()]).reshape(arr.shape)
+    return float(out) if out.ndim == 0 else out
+
+
 @dataclass(frozen=True)
 class CompiledBinary:
     r"""NumPy and mpmath callables for one regulariser, binary case (claims B1, B7).
@@ -134,12 +155,8 @@ class CompiledBinary:
     alpha_max: float
 
     def _target_scalar(self, a: float) -> float:
-        if a >= self.alpha_max:
-            return 0.0  # degenerate range: the kink of a non-smooth f pins t* at 0
-        if self.closed_target is not None:
-            return float(self.closed_target(a))
-        root = _bracket_root(self.dloss, (a,), self.mp_dloss)
-        return float(_newton_polish(self.dloss, self.d2loss, root, (a,)))
+        return _stationary_point(a, self.alpha_max, self.closed_target, self.dloss,
+                                 self.d2loss, self.mp_dloss)
 
     def target(self, alpha):
         r"""Target logit :math:`t^*(\alpha) = \operatorname{argmin}_t \ell(t)`, :math:`\alpha\in(0,1)`.
@@ -148,11 +165,7 @@ class CompiledBinary:
         bracketed in :math:`(0, t_{hi}]` and polished by Newton steps (machine precision).
         Returns 0 for :math:`\alpha \ge \alpha_{max}` (non-smooth f, degenerate target).
         """
-        arr = np.asarray(alpha, dtype=float)
-        for a in arr.ravel():
-            check_alpha(float(a), caller=f"target({self.name!r})", allow_zero=False)
-        out = np.array([self._target_scalar(float(a)) for a in arr.ravel()]).reshape(arr.shape)
-        return float(out) if out.ndim == 0 else out
+        return _map_alpha(alpha, self._target_scalar, f"target({self.name!r})")
 
     def curvature(self, alpha):
         r"""Curvature at the target, :math:`\ell''(t^*(\alpha))` (a.e. for non-smooth f)."""
@@ -223,20 +236,12 @@ class CompiledMulticlass:
     alpha_max: float
 
     def _gap_scalar(self, a):
-        if a >= self.alpha_max:
-            return 0.0
-        if self.closed_gap is not None:
-            return float(self.closed_gap(a))
-        root = _bracket_root(self.dgap, (a,), self.mp_dgap)
-        return float(_newton_polish(self.dgap, self.d2gap, root, (a,)))
+        return _stationary_point(a, self.alpha_max, self.closed_gap, self.dgap, self.d2gap,
+                                 self.mp_dgap)
 
     def gap(self, alpha):
         r"""Target gap :math:`g^* = q_{high} - q_{low}` for :math:`\alpha \in (0, 1)`."""
-        arr = np.asarray(alpha, dtype=float)
-        for a in arr.ravel():
-            check_alpha(float(a), caller=f"gap({self.name!r}, K={self.k})", allow_zero=False)
-        out = np.array([self._gap_scalar(float(a)) for a in arr.ravel()]).reshape(arr.shape)
-        return float(out) if out.ndim == 0 else out
+        return _map_alpha(alpha, self._gap_scalar, f"gap({self.name!r}, K={self.k})")
 
     def targets(self, alpha):
         """``(q_high, q_low)`` of the symmetric simplex target (M1)."""
@@ -253,12 +258,8 @@ class CompiledMulticlass:
     def hess(self):
         z = logit_symbols(self.k)
         d = self.derivation
-        return [[lambdify_numpy((*z, ALPHA), _no_dirac(sp.diff(d.loss, zi, zj))) for zj in z]
+        return [[lambdify_numpy((*z, ALPHA), drop_dirac(sp.diff(d.loss, zi, zj))) for zj in z]
                 for zi in z]
-
-
-def _no_dirac(expr):
-    return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
 
 
 @functools.lru_cache(maxsize=128)

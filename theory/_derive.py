@@ -24,12 +24,11 @@ from ._errors import InvalidParameterError
 from ._functions import Softplus, to_elementary
 from ._properties import Property, check_convex, check_even
 from ._registry import ALPHA, T, Regularizer, get_regularizer
+from ._solve import closed_form_inverse, drop_dirac, one_sided_limit
 
 __all__ = ["BinaryDerivation", "derive_binary", "cross_entropy"]
 
 _TP = sp.Symbol("t", positive=True)
-_X = sp.Symbol("x", positive=True)
-_A = sp.Symbol("a", positive=True)
 
 
 def cross_entropy(t=T) -> sp.Expr:
@@ -77,53 +76,6 @@ class BinaryDerivation:
         return self.d2loss
 
 
-def _drop_dirac(expr):
-    return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
-
-
-def _limit(expr, point, direction="+"):
-    """``lim expr`` as ``T -> point``; SymPy first, a 40-digit evaluation as fallback."""
-    el = to_elementary(expr)
-    try:
-        value = sp.limit(el, T, point, direction)
-        if value.is_number and not value.has(sp.AccumBounds, sp.Limit):
-            return sp.nsimplify(value) if value.is_Float else value
-    except (NotImplementedError, ValueError, TypeError, RecursionError):
-        pass
-    probe = sp.Rational(1, 10**30) if point == 0 else sp.Integer(700)
-    return sp.Float(sp.N(el.subs(T, probe), 40), 30)
-
-
-def _closed_form_target(alpha_t, alpha_max):
-    r"""Solve :math:`\alpha(t) = a` for ``t`` when it is rational in :math:`x = e^t`."""
-    el = sp.simplify(to_elementary(alpha_t.subs(T, sp.log(_X))))
-    if not el.is_rational_function(_X):
-        return None
-    num, _ = sp.fraction(sp.together(el - _A))
-    try:
-        roots = sp.solve(sp.expand(num), _X)
-    except (NotImplementedError, ValueError):
-        return None
-    amax = float(alpha_max) if alpha_max.is_number else 1.0
-    probes = [amax * k / 7 for k in (1, 3, 6)]
-    fn_alpha = sp.lambdify(T, to_elementary(alpha_t), "mpmath")
-    for root in roots:
-        candidate = sp.log(sp.simplify(root))
-        ok = True
-        for a in probes:
-            with mpmath.workdps(40):
-                tv = sp.N(candidate.subs(_A, sp.Float(a, 40)), 40)
-                if not tv.is_real or tv <= 0:
-                    ok = False
-                    break
-                if abs(fn_alpha(mpmath.mpf(str(tv))) - mpmath.mpf(a)) > mpmath.mpf(10) ** -30:
-                    ok = False
-                    break
-        if ok:
-            return sp.simplify(candidate.subs(_A, ALPHA))
-    return None
-
-
 @functools.lru_cache(maxsize=64)
 def derive_binary(regularizer) -> BinaryDerivation:
     r"""Derive :math:`\ell, \ell', \ell''`, stationarity, :math:`\alpha(t^*)` and the
@@ -139,7 +91,7 @@ def derive_binary(regularizer) -> BinaryDerivation:
     dloss = sp.diff(loss, T)
     raw_d2 = sp.diff(dloss, T)
     smooth = not raw_d2.has(sp.DiracDelta) and not f.has(sp.Abs, sp.Max, sp.Min, sp.sign)
-    d2loss = _drop_dirac(raw_d2)
+    d2loss = drop_dirac(raw_d2)
 
     dl_pos = dloss.subs(T, _TP)
     if sp.simplify(sp.diff(dl_pos, ALPHA, 2)) != 0:
@@ -151,9 +103,11 @@ def derive_binary(regularizer) -> BinaryDerivation:
             f"regulariser {reg.name!r} has f'(t) = l_CE'(t) for t > 0; alpha has no effect")
     alpha_t = sp.simplify(-c0 / c1).subs(_TP, T)
 
-    alpha_max = _limit(alpha_t, 0, "+")
-    alpha_inf = _limit(alpha_t, sp.oo)
-    target = _closed_form_target(alpha_t, alpha_max)
+    alpha_max = one_sided_limit(alpha_t, T, 0, "+")
+    alpha_inf = one_sided_limit(alpha_t, T, sp.oo)
+    amax = float(alpha_max) if alpha_max.is_number else 1.0
+    target = closed_form_inverse(alpha_t, T, probes=[sp.Rational(k, 7) * sp.nsimplify(amax)
+                                                     for k in (1, 3, 6)])
     return BinaryDerivation(reg, f, loss, dloss, d2loss, sp.Eq(dloss, 0), alpha_t, target,
                             alpha_max, alpha_inf, smooth)
 
@@ -184,7 +138,7 @@ def finite_minimum(regularizer) -> Property:
         la = d.loss.subs(ALPHA, a)
         tails = []
         for end in (sp.oo, -sp.oo):
-            lim = _limit(la, end, "-" if end == sp.oo else "+")
+            lim = one_sided_limit(la, T, end, "-" if end == sp.oo else "+")
             if lim == -sp.oo or (lim.is_number and lim.is_extended_real and lim < -1e100):
                 return Property(False, "counterexample",
                                 f"loss -> -oo as t -> {end} at alpha={a}: unbounded below")

@@ -21,20 +21,18 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import mpmath
 import sympy as sp
 
 from ._errors import InvalidParameterError, check_classes
 from ._functions import LogSumExp, Softplus, to_elementary
 from ._registry import ALPHA, Regularizer, get_regularizer, logit_symbols
+from ._solve import closed_form_inverse, drop_dirac, one_sided_limit
 
 __all__ = ["MulticlassDerivation", "derive_multiclass", "G", "M"]
 
 G = sp.Symbol("g", real=True)
 M = sp.Symbol("m", real=True)
 _GP = sp.Symbol("g", positive=True)
-_X = sp.Symbol("x", positive=True)
-_A = sp.Symbol("a", positive=True)
 
 
 @dataclass(frozen=True)
@@ -74,10 +72,6 @@ class MulticlassDerivation:
     q_high: sp.Expr
     q_low: sp.Expr
     alpha_max: sp.Expr
-
-
-def _drop_dirac(expr):
-    return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
 
 
 def _collapse_lse(expr):
@@ -132,13 +126,13 @@ def derive_multiclass(regularizer, k: int) -> MulticlassDerivation:
 
     gap_loss = _reduce(loss, z, q_high, q_low)
     dpos = sp.diff(gap_loss, _GP)
-    d2gap = _drop_dirac(sp.diff(dpos, _GP)).subs(_GP, G)
+    d2gap = drop_dirac(sp.diff(dpos, _GP)).subs(_GP, G)
     c1, c0 = sp.diff(dpos, ALPHA), dpos.subs(ALPHA, 0)
     alpha_g = _tidy(-c0 / c1).subs(_GP, G)
     gap_loss, dgap = gap_loss.subs(_GP, G), dpos.subs(_GP, G)
     q_high, q_low = q_high.subs(_GP, G), q_low.subs(_GP, G)
-    alpha_max = _alpha_limit_at_zero(alpha_g)
-    closed = _closed_gap(alpha_g, k)
+    alpha_max = one_sided_limit(alpha_g, G, 0, "+")
+    closed = closed_form_inverse(alpha_g, G, scales=(1, k))
     return MulticlassDerivation(reg, k, loss, mean, shift_inv, gap_loss, dgap, d2gap,
                                 alpha_g, closed, q_high, q_low, alpha_max)
 
@@ -149,47 +143,3 @@ def _tidy(expr):
     if simple.has(sp.exp) and not expr.has(sp.exp):
         return expr
     return simple
-
-
-def _alpha_limit_at_zero(alpha_g):
-    el = to_elementary(alpha_g)
-    try:
-        value = sp.limit(el, G, 0, "+")
-        if value.is_number and value.is_finite:
-            return value
-    except (NotImplementedError, ValueError, TypeError):
-        pass
-    return sp.Float(sp.N(el.subs(G, sp.Rational(1, 10**30)), 30), 30)
-
-
-def _closed_gap(alpha_g, k):
-    r"""Solve :math:`\alpha(g) = a` in :math:`x = e^{g/K}` (rational in x) when possible."""
-    for scale in (1, k):
-        el = sp.powsimp(sp.expand(to_elementary(alpha_g).subs(G, scale * sp.log(_X))),
-                        force=True)
-        el = sp.simplify(el)
-        if el.is_rational_function(_X):
-            break
-    else:
-        return None
-    num, _ = sp.fraction(sp.together(el - _A))
-    try:
-        roots = sp.solve(sp.expand(num), _X)
-    except (NotImplementedError, ValueError):
-        return None
-    fa = sp.lambdify(G, to_elementary(alpha_g), "mpmath")
-    for root in roots:
-        cand = sp.simplify(scale * sp.log(root))
-        good = True
-        for a in (sp.Rational(1, 10), sp.Rational(3, 10)):
-            gv = sp.N(cand.subs(_A, a), 40)
-            if not gv.is_real or gv <= 0:
-                good = False
-                break
-            with mpmath.workdps(40):
-                if abs(fa(mpmath.mpf(str(gv))) - mpmath.mpf(a.p) / a.q) > mpmath.mpf(10) ** -30:
-                    good = False
-                    break
-        if good:
-            return sp.simplify(sp.expand_log(cand, force=True).subs(_A, ALPHA))
-    return None

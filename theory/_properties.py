@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ._functions import LogSumExp, Sigmoid, Softplus, to_elementary
+from ._functions import LogSumExp, Softplus, to_elementary
 
 __all__ = ["Property", "check_even", "check_symmetric", "check_convex",
            "check_convex_multiclass", "curvature_sign"]
