@@ -1,3 +1,3 @@
 """Numeric claim checks (registered with :mod:`logitreg.checks`)."""
 
-from . import invariance, targets, threshold, weight_decay  # noqa: F401
+from . import invariance, population_check, targets, threshold, weight_decay  # noqa: F401
