@@ -1,3 +1,4 @@
 """Numeric claim checks (registered with :mod:`logitreg.checks`)."""
 
-from . import invariance, population_check, targets, threshold, weight_decay  # noqa: F401
+from . import (clustering, invariance, plateau, population_check, targets,  # noqa: F401
+               threshold, weight_decay)
