@@ -1,4 +1,4 @@
 """Numeric claim checks (registered with :mod:`logitreg.checks`)."""
 
-from . import (clustering, invariance, plateau, population_check, targets,  # noqa: F401
-               threshold, weight_decay)
+from . import (clustering, grokking, invariance, plateau, population_check,  # noqa: F401
+               targets, threshold, weight_decay)
