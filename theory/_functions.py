@@ -20,19 +20,40 @@ import sympy as sp
 __all__ = ["Softplus", "Sigmoid", "LogSumExp", "to_elementary"]
 
 
-class Softplus(sp.Function):
-    r"""``softplus(x) = log(1 + e^x)``; derivative :math:`\sigma(x)`."""
+class _PositiveUnary(sp.Function):
+    """Shared behaviour of the positive, real, one-argument primitives: values at
+    0 and +-oo from ``_AT``, realness, positivity, evalf through the exp form, LaTeX."""
 
     nargs = 1
+    _AT: dict = {}
+    _TEX = ""
 
     @classmethod
     def eval(cls, x):
-        if x is sp.S.Zero:
-            return sp.log(2)
-        if x is sp.S.Infinity:
-            return sp.S.Infinity
-        if x is sp.S.NegativeInfinity:
-            return sp.S.Zero
+        for point, value in cls._AT.items():
+            if x is point:
+                return value
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_positive(self):
+        if self.args[0].is_extended_real:
+            return True
+
+    def _eval_evalf(self, prec):
+        return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        tex = r"%s\left(%s\right)" % (self._TEX, printer._print(self.args[0]))
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+
+class Softplus(_PositiveUnary):
+    r"""``softplus(x) = log(1 + e^x)``; derivative :math:`\sigma(x)`."""
+
+    _AT = {sp.S.Zero: sp.log(2), sp.S.Infinity: sp.S.Infinity, sp.S.NegativeInfinity: sp.S.Zero}
+    _TEX = r"\operatorname{softplus}"
 
     def fdiff(self, argindex=1):
         return Sigmoid(self.args[0])
@@ -42,34 +63,13 @@ class Softplus(sp.Function):
 
     _eval_rewrite_as_log = _eval_rewrite_as_exp
 
-    def _eval_is_extended_real(self):
-        return self.args[0].is_extended_real
 
-    def _eval_is_positive(self):
-        if self.args[0].is_extended_real:
-            return True
-
-    def _eval_evalf(self, prec):
-        return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
-
-    def _latex(self, printer, exp=None):
-        tex = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
-        return tex if exp is None else r"%s^{%s}" % (tex, exp)
-
-
-class Sigmoid(sp.Function):
+class Sigmoid(_PositiveUnary):
     r"""Logistic function :math:`\sigma(x) = 1/(1+e^{-x})`; :math:`\sigma' = \sigma(x)\sigma(-x)`."""
 
-    nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x is sp.S.Zero:
-            return sp.Rational(1, 2)
-        if x is sp.S.Infinity:
-            return sp.S.One
-        if x is sp.S.NegativeInfinity:
-            return sp.S.Zero
+    _AT = {sp.S.Zero: sp.Rational(1, 2), sp.S.Infinity: sp.S.One,
+           sp.S.NegativeInfinity: sp.S.Zero}
+    _TEX = r"\sigma"
 
     def fdiff(self, argindex=1):
         x = self.args[0]
@@ -77,20 +77,6 @@ class Sigmoid(sp.Function):
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sp.exp(-x))
-
-    def _eval_is_extended_real(self):
-        return self.args[0].is_extended_real
-
-    def _eval_is_positive(self):
-        if self.args[0].is_extended_real:
-            return True
-
-    def _eval_evalf(self, prec):
-        return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
-
-    def _latex(self, printer, exp=None):
-        tex = r"\sigma\left(%s\right)" % printer._print(self.args[0])
-        return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
 class LogSumExp(sp.Function):
