@@ -84,3 +84,17 @@ def test_console_entry_point_runs_as_module():
                           text=True, timeout=120)
     assert proc.returncode == 0
     assert set(list_regularizers()) <= {line.split()[0] for line in proc.stdout.splitlines()}
+
+
+def test_export_to_missing_directory_names_the_path_and_writes_nothing(capsys, tmp_path):
+    target = tmp_path / "missing" / "ls.c"
+    code, _, err = _run(capsys, "export", "label_smoothing", "--to", "c", "-o", str(target))
+    assert code == 2 and str(target) in err and len(err.strip().splitlines()) == 1
+    assert not target.parent.exists()
+
+
+def test_export_writes_complete_file_atomically(capsys, tmp_path):
+    target = tmp_path / "ls.c"
+    code, _, _ = _run(capsys, "export", "label_smoothing", "--to", "c", "-o", str(target))
+    assert code == 0 and "label_smoothing_target" in target.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["ls.c"]  # no temporary left behind
