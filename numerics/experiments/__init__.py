@@ -1,4 +1,4 @@
 """Numeric claim checks (registered with :mod:`logitreg.checks`)."""
 
-from . import (clustering, grokking, invariance, plateau, population_check,  # noqa: F401
-               targets, threshold, weight_decay)
+from . import (clustering, grokking, invariance, multiclass, plateau,  # noqa: F401
+               population_check, targets, threshold, weight_decay)
