@@ -609,6 +609,15 @@ def _class_basis(k, shift_invariant):
     return null_space_basis(np.ones((1, k)), k)  # orthonormal basis of sum_k w_k = 0
 
 
+def _multiclass_setup(X, y, regularizer, alpha, n_classes, fit_intercept, caller):
+    """Validate the multiclass inputs and compile the loss: ``(X, y, k, alpha, comp, Xa)``."""
+    X = check_design(X, name="X", caller=caller)
+    y, k = _check_labels(y, X.shape[0], n_classes, caller)
+    alpha = float(check_alpha(alpha, caller=caller))
+    comp = compile_multiclass(get_regularizer(regularizer), k)
+    return X, y, k, alpha, comp, _augment(X, fit_intercept)
+
+
 def minimize_multiclass(X, y, regularizer="quadratic", alpha=0.2, *, n_classes=None,
                         fit_intercept: bool = True, tol: float = 1e-10,
                         max_iter: int = 100) -> Solution:
@@ -629,13 +638,10 @@ def minimize_multiclass(X, y, regularizer="quadratic", alpha=0.2, *, n_classes=N
     distance of 0 to the subdifferential (``details`` has the ties and multipliers).
     """
     caller = "minimize_multiclass"
-    X = check_design(X, name="X", caller=caller)
-    y, k = _check_labels(y, X.shape[0], n_classes, caller)
-    alpha = float(check_alpha(alpha, caller=caller))
+    X, y, k, alpha, comp, Xa = _multiclass_setup(X, y, regularizer, alpha, n_classes,
+                                                 fit_intercept, caller)
     tol = _check_positive(tol, "tol", caller)
     max_iter = _check_positive(max_iter, "max_iter", caller, integer=True)
-    comp = compile_multiclass(get_regularizer(regularizer), k)
-    Xa = _augment(X, fit_intercept)
     V, Q, rank = _reduce(Xa)
     B = _class_basis(k, comp.derivation.shift_invariant)
     f_expr = comp.derivation.regularizer.multiclass(k)
@@ -866,13 +872,10 @@ def gradient_descent_multiclass(X, y, regularizer="quadratic", alpha=0.2, *, n_c
     number of epochs (the paper's recipe for M2, M7). Like :func:`gradient_descent` it
     never raises for lack of convergence; the final gradient norm is reported."""
     caller = "gradient_descent_multiclass"
-    X = check_design(X, name="X", caller=caller)
-    y, k = _check_labels(y, X.shape[0], n_classes, caller)
-    alpha = float(check_alpha(alpha, caller=caller))
+    X, y, k, alpha, comp, Xa = _multiclass_setup(X, y, regularizer, alpha, n_classes,
+                                                 fit_intercept, caller)
     lr = _check_positive(lr, "lr", caller)
     epochs = _check_positive(epochs, "epochs", caller, integer=True)
-    comp = compile_multiclass(get_regularizer(regularizer), k)
-    Xa = _augment(X, fit_intercept)
     obj = _MulticlassObjective(Xa, y, comp, alpha, np.eye(k))
     x = np.zeros(k * Xa.shape[1])
     for _ in range(epochs):
