@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from theory import (ALPHA, G, T, derive_binary, derive_multiclass,
+from theory import (ALPHA, G, T, cross_entropy, derive_binary, derive_multiclass,
                     get_regularizer, logit_symbols)
 from theory._errors import ConvergenceError, check_alpha
 from theory._solve import drop_dirac
@@ -28,6 +28,7 @@ from theory._solve import drop_dirac
 from ._primitives import MPMATH_PRIMITIVES, NUMPY_PRIMITIVES
 
 __all__ = ["CompiledBinary", "CompiledMulticlass", "compile_binary", "compile_multiclass",
+           "cross_entropy_functions",
            "lambdify_numpy", "lambdify_mpmath", "T_MAX"]
 
 #: Largest |t| at which the compiled functions are guaranteed finite and warning-free.
@@ -208,6 +209,15 @@ def compile_binary(regularizer) -> CompiledBinary:
         lambdify_numpy((T,), d.alpha_of_target), closed,
         lambdify_mpmath(ta, d.loss), lambdify_mpmath(ta, d.dloss), lambdify_mpmath(ta, d.d2loss),
         lambdify_mpmath((T,), d.alpha_of_target), mp_closed, amax)
+
+
+@functools.lru_cache(maxsize=1)
+def cross_entropy_functions():
+    r"""Compiled :math:`\ell_{CE}(t) = \operatorname{softplus}(-t)` and its first two
+    derivatives, as NumPy callables of ``t`` (the :math:`\alpha = 0` loss; B7, B13, G1)."""
+    ce = cross_entropy(T)
+    d1 = sp.diff(ce, T)
+    return tuple(lambdify_numpy((T,), e) for e in (ce, d1, sp.diff(d1, T)))
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import linalg
 from scipy.optimize import linprog
-from scipy.special import expit
 
 from theory._errors import ConvergenceError, InvalidParameterError
 
+from .compiled import cross_entropy_functions
 from .data import _check_array, _check_int, _check_real
 
 __all__ = [
@@ -504,7 +504,7 @@ class MLEResult:
 
 def _logistic(U, S):
     t = U @ S
-    return float(np.mean(np.logaddexp(0.0, -t))), t
+    return float(np.mean(cross_entropy_functions()[0](t))), t
 
 
 @dataclass
@@ -529,7 +529,8 @@ def _newton(U, max_iter, *, grad_tol=0.0, certify_tol=None):
     S = np.zeros(d)
     loss, t = _logistic(U, S)
     for it in range(max_iter + 1):
-        q = expit(-t)
+        _, d1, d2 = cross_entropy_functions()
+        q = -d1(t)  # sigma(-t), from the derived l_CE'
         uq = U.T @ q
         gnorm = float(np.linalg.norm(uq)) / n
         state = _NewtonState(S=S, loss=loss, gradient_norm=gnorm, iterations=it)
@@ -546,7 +547,7 @@ def _newton(U, max_iter, *, grad_tol=0.0, certify_tol=None):
             return state
         if it == max_iter:
             return state
-        w = expit(t) * expit(-t)  # sigma(t) sigma(-t) without the 1 - sigma cancellation
+        w = d2(t)  # l_CE'' = sigma(t) sigma(-t), derived in theory
         H = (U.T * w) @ U / n
         grad = -uq / n
         # Cholesky, not linalg.solve: on separable data H -> 0 and solve() would warn
@@ -582,7 +583,7 @@ def unregularized_mle(U, *, tol=1e-10, max_iter=100, check_separable=True) -> ML
         \nabla L = -\tfrac1N U^\top\sigma(-t),\qquad
         \nabla^2 L = \tfrac1N U^\top \operatorname{diag}(\sigma(t)\sigma(-t))\,U,
 
-    with :math:`\log(1+e^{-t})` as ``logaddexp(0, -t)`` (no overflow at any t). Stops at
+    with :math:`\ell_{CE}` and its derivatives compiled from ``theory`` (stable). Stops at
     :math:`\|\nabla L\| \le` ``tol``.
 
     Raises

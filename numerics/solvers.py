@@ -63,12 +63,13 @@ import numpy as np
 import sympy as sp
 from scipy import linalg, optimize
 
-from theory import ALPHA, LogSumExp, T, cross_entropy, get_regularizer, logit_symbols
+from theory import ALPHA, LogSumExp, T, get_regularizer, logit_symbols
 from theory._errors import (ConvergenceError, InvalidParameterError, InvalidTypeError,
                             check_alpha, check_classes)
 
 from ._newton import EPS, damped_newton, null_space_basis, row_space_basis
-from .compiled import T_MAX, compile_binary, compile_multiclass, lambdify_numpy
+from .compiled import (T_MAX, compile_binary, compile_multiclass, cross_entropy_functions,
+                       lambdify_numpy)
 
 __all__ = ["Solution", "minimize_binary", "minimize_multiclass", "minimize_weight_decay",
            "minimize_squared", "minimize_squared_multiclass", "gradient_descent",
@@ -236,6 +237,13 @@ def _lift(Q, beta):
     return beta.copy() if Q is None else Q @ beta
 
 
+def _binary_setup(U, regularizer, alpha, caller):
+    """Validate the binary inputs and compile the loss: ``(U, alpha, comp)``."""
+    U = check_design(U, caller=caller)
+    alpha = float(check_alpha(alpha, caller=caller))
+    return U, alpha, compile_binary(get_regularizer(regularizer))
+
+
 def minimize_binary(U, regularizer="quadratic", alpha=0.2, *, tol: float = 1e-10,
                     max_iter: int = 100) -> Solution:
     r"""Exact minimiser of :math:`L(S) = \frac1N\sum_i \ell(S\cdot u_i)` (claims B1, B6, B7).
@@ -273,11 +281,9 @@ def minimize_binary(U, regularizer="quadratic", alpha=0.2, *, tol: float = 1e-10
     (True, True)
     """
     caller = "minimize_binary"
-    U = check_design(U, caller=caller)
-    alpha = float(check_alpha(alpha, caller=caller))
+    U, alpha, comp = _binary_setup(U, regularizer, alpha, caller)
     tol = _check_positive(tol, "tol", caller)
     max_iter = _check_positive(max_iter, "max_iter", caller, integer=True)
-    comp = compile_binary(get_regularizer(regularizer))
     V, Q, rank = _reduce(U)
     if not comp.derivation.smooth:
         beta, iters, gnorm, details = _solve_kinked(V, comp, alpha, tol, max_iter)
@@ -396,13 +402,6 @@ def _subgradient_distance(V, comp, alpha, x, active, lo, hi):
 
 
 # --------------------------------------------------------------------------- weight decay
-@functools.lru_cache(maxsize=1)
-def _cross_entropy_fns():
-    ce = cross_entropy(T)
-    d1 = sp.diff(ce, T)
-    return tuple(lambdify_numpy((T, ALPHA), e) for e in (ce, d1, sp.diff(d1, T)))
-
-
 def minimize_weight_decay(U, gamma: float = 0.2, *, tol: float = 1e-10,
                           max_iter: int = 100) -> Solution:
     r"""Weight-decay baseline (claims B7, B13): minimise
@@ -428,7 +427,9 @@ def minimize_weight_decay(U, gamma: float = 0.2, *, tol: float = 1e-10,
     max_iter = _check_positive(max_iter, "max_iter", caller, integer=True)
     Q, rank = (None, U.shape[1]) if U.shape[0] >= U.shape[1] else row_space_basis(U)
     V = U if Q is None else U @ Q
-    obj = _BinaryObjective(V, *_cross_entropy_fns(), 0.0, weight=1.0, gamma=float(gamma))
+    ce, d1, d2 = cross_entropy_functions()
+    obj = _BinaryObjective(V, lambda t, a: ce(t), lambda t, a: d1(t), lambda t, a: d2(t), 0.0,
+                           weight=1.0, gamma=float(gamma))
     res = _newton(obj, np.zeros(V.shape[1]), tol, max_iter, caller)
     return Solution(_lift(Q, res.x), 0.0, res.value, res.gradient_norm, res.iterations,
                     "newton", rank)
@@ -510,11 +511,9 @@ def gradient_descent(U, regularizer="quadratic", alpha=0.2, *, lr: float = 0.1,
     gradient norm (reported in the result) and never raises for lack of convergence.
     """
     caller = "gradient_descent"
-    U = check_design(U, caller=caller)
-    alpha = float(check_alpha(alpha, caller=caller))
+    U, alpha, comp = _binary_setup(U, regularizer, alpha, caller)
     lr = _check_positive(lr, "lr", caller)
     epochs = _check_positive(epochs, "epochs", caller, integer=True)
-    comp = compile_binary(get_regularizer(regularizer))
     n = U.shape[0]
     S = np.zeros(U.shape[1]) if start is None else np.array(start, dtype=float)
     Ut = np.ascontiguousarray(U.T)
