@@ -70,6 +70,7 @@ from theory._errors import (ConvergenceError, InvalidParameterError, InvalidType
 from ._newton import EPS, damped_newton, null_space_basis, row_space_basis
 from .compiled import (T_MAX, compile_binary, compile_multiclass, cross_entropy_functions,
                        lambdify_numpy)
+from .dynamics import gradient_descent as _run_gd
 
 __all__ = ["Solution", "minimize_binary", "minimize_multiclass", "minimize_weight_decay",
            "minimize_squared", "minimize_squared_multiclass", "gradient_descent",
@@ -508,18 +509,17 @@ def gradient_descent(U, regularizer="quadratic", alpha=0.2, *, lr: float = 0.1,
     r"""The paper's recipe: full-batch gradient descent
     :math:`S_{k+1} = S_k - \eta\,\nabla L(S_k)` from :math:`S_0 = 0`, a fixed number of
     epochs. A baseline, not a solver: it returns after ``epochs`` steps whatever the
-    gradient norm (reported in the result) and never raises for lack of convergence.
+    gradient norm (reported in the result) and never raises for lack of convergence (only,
+    via :func:`numerics.dynamics.gradient_descent`, if the logits become non-finite).
     """
     caller = "gradient_descent"
     U, alpha, comp = _binary_setup(U, regularizer, alpha, caller)
     lr = _check_positive(lr, "lr", caller)
     epochs = _check_positive(epochs, "epochs", caller, integer=True)
-    n = U.shape[0]
-    S = np.zeros(U.shape[1]) if start is None else np.array(start, dtype=float)
-    Ut = np.ascontiguousarray(U.T)
-    step = lr / n
-    for _ in range(epochs):
-        S -= step * (Ut @ comp.dloss(U @ S, alpha))
+    # One GD engine for the project: the recorded dynamics, asked only for the last epoch.
+    traj = _run_gd(U, loss=lambda t: comp.loss(t, alpha), dloss=lambda t: comp.dloss(t, alpha),
+                   epochs=epochs, lr=lr, record_at=np.array([epochs]), init=start)
+    S = np.array(traj.final_weights, dtype=float)
     obj = _BinaryObjective(U, comp.loss, comp.dloss, comp.d2loss, alpha)
     g, _ = obj.grad(S)
     return Solution(S, 0.0, obj.value(S), float(np.linalg.norm(g)), epochs, "gd", -1)
