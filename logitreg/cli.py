@@ -73,20 +73,6 @@ def _build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _regularizer(name, f, multiclass=None):
-    from theory import from_expression, get_regularizer
-
-    if name == "custom":
-        if f is None:
-            raise LogitRegErrorWithHint("'custom' needs --f EXPR (e.g. --f 't**4')")
-        return from_expression(f, multiclass)
-    return get_regularizer(name)
-
-
-class LogitRegErrorWithHint(LogitRegError):
-    pass
-
-
 def _cmd_list(args):
     from theory import BUILTIN
 
@@ -111,8 +97,9 @@ def _cmd_export(args):
     from numerics.export import export
 
     from ._io import atomic_write_text
+    from .derive_cmd import resolve_regularizer
 
-    reg = _regularizer(args.name, args.f)
+    reg = resolve_regularizer(args.name, args.f)
     text = export(reg, args.to)
     if args.output:
         atomic_write_text(args.output, text)

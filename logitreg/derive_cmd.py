@@ -11,11 +11,22 @@ from theory import (derive_binary, derive_multiclass, from_expression,
                     get_regularizer, properties)
 from theory._errors import InvalidParameterError, check_alpha, check_classes
 
-__all__ = ["derivation_record"]
+__all__ = ["derivation_record", "resolve_regularizer"]
 
 
 def _finite(x):
     return float(x) if x is not None and math.isfinite(float(x)) else None
+
+
+def resolve_regularizer(name: str, f=None, multiclass=None):
+    """The regulariser a command names: a built-in, or ``custom`` built from ``--f``."""
+    if name == "custom":
+        if f is None:
+            raise InvalidParameterError("'custom' needs --f EXPR (e.g. --f 't**4')")
+        return from_expression(f, multiclass)
+    if f is not None:
+        raise InvalidParameterError(f"--f is only for 'custom', not for {name!r}")
+    return get_regularizer(name)
 
 
 def derivation_record(name: str, *, alpha=None, classes=None, f=None, multiclass=None) -> dict:
@@ -25,14 +36,7 @@ def derivation_record(name: str, *, alpha=None, classes=None, f=None, multiclass
     target_closed_form, curvature, convex, even, finite_minimum``, ``alpha_max``, and with
     ``classes`` also ``q_high, q_low, gap`` (claims B1, B7, M1).
     """
-    if name == "custom":
-        if f is None:
-            raise InvalidParameterError("derive custom needs --f EXPR (e.g. --f 't**4')")
-        reg = from_expression(f, multiclass)
-    else:
-        if f is not None:
-            raise InvalidParameterError(f"--f is only for 'custom', not for {name!r}")
-        reg = get_regularizer(name)
+    reg = resolve_regularizer(name, f, multiclass)
     if alpha is not None:
         check_alpha(alpha, caller="derive")
     if classes is not None:
