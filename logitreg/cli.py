@@ -1,6 +1,6 @@
 r"""The ``logitreg`` command line.
 
-Subcommands: ``list``, ``derive``, ``export``, ``verify``. User errors (bad names, alpha
+Subcommands: ``list``, ``derive``, ``export``, ``verify``, ``sweep``, ``theory``. User errors (bad names, alpha
 outside [0, 1), K < 2, unsafe expressions, unwritable files) exit with code 2 and one line
 ``logitreg: error: ...`` naming the bad value; no traceback. Output files are written
 atomically.
@@ -70,7 +70,22 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--full", action="store_true", help="paper-scale sizes (slow)")
     v.add_argument("--json", dest="json_file", help="write results as JSON to FILE")
     v.add_argument("--report", help="write a Markdown report with plots into DIR")
+
+    # Larger subcommands live in their own modules: each exposes add_parser(sub) -> the
+    # subparser, and run(args) -> exit code.
+    for name in _PLUGINS:
+        _plugin(name).add_parser(sub)
     return p
+
+
+#: Subcommands defined in ``logitreg.<name>_cmd`` modules.
+_PLUGINS = ("sweep", "theory")
+
+
+def _plugin(name):
+    import importlib
+
+    return importlib.import_module(f"logitreg.{name}_cmd")
 
 
 def _cmd_list(args):
@@ -119,8 +134,10 @@ def main(argv=None) -> int:
     """Entry point of the ``logitreg`` console script; returns the exit code."""
     parser = _build_parser()
     args = parser.parse_args(argv)
-    handler = {"list": _cmd_list, "derive": _cmd_derive, "export": _cmd_export,
-               "verify": _cmd_verify}[args.command]
+    handlers = {"list": _cmd_list, "derive": _cmd_derive, "export": _cmd_export,
+                "verify": _cmd_verify}
+    handlers.update({name: _plugin(name).run for name in _PLUGINS})
+    handler = handlers[args.command]
     try:
         return handler(args)
     except (LogitRegError, ValueError, TypeError) as exc:
