@@ -62,6 +62,12 @@ def derivation_record(name: str, *, alpha=None, classes=None, f=None, multiclass
         "latex": {"loss": sp.latex(d.loss), "alpha_of_target": sp.latex(d.alpha_of_target)},
     }
     if alpha is not None and alpha > 0:
+        fm = props["finite_minimum"]
+        if fm.value is False:
+            # The solver would only say it found no root; the property names the reason.
+            raise InvalidParameterError(
+                f"regulariser {reg.name!r} (f(t) = {rec['f']}) has no finite target: "
+                f"{fm.evidence}")
         c = compile_binary(reg)
         t_star = c.target(float(alpha))
         rec["target"] = _finite(t_star)

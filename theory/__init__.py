@@ -12,7 +12,7 @@ See THEORY.md §1 (binary) and §4 (multiclass).
 
 from ._derive import BinaryDerivation, cross_entropy, derive_binary, finite_minimum
 from ._errors import (ConvergenceError, InvalidParameterError, InvalidTypeError,
-                      LogitRegError, UnsafeExpressionError)
+                      LogitRegError, UnsafeExpressionError, resource_guard)
 from ._functions import LogSumExp, Sigmoid, Softplus, to_elementary
 from ._multiclass import G, MulticlassDerivation, derive_multiclass
 from ._properties import (Property, check_convex, check_convex_multiclass, check_even,
@@ -38,8 +38,9 @@ def properties(regularizer) -> dict:
     r"""Convex, even and finite-minimum properties of a regulariser's binary form, each a
     :class:`Property` with how it was established (THEORY.md §1 table)."""
     reg = get_regularizer(regularizer)
-    return {
-        "convex": check_convex(reg.binary, T),
-        "even": check_even(reg.binary, T),
-        "finite_minimum": finite_minimum(reg),
-    }
+    with resource_guard(f"regulariser {reg.name!r} (f(t) = {reg.binary})"):
+        return {
+            "convex": check_convex(reg.binary, T),
+            "even": check_even(reg.binary, T),
+            "finite_minimum": finite_minimum(reg),
+        }

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from ._budget import simplify_or_keep, within_budget
 from ._errors import InvalidParameterError
 from ._functions import Softplus, to_elementary
 from ._properties import Property, check_convex, check_even
@@ -94,20 +95,21 @@ def derive_binary(regularizer) -> BinaryDerivation:
     d2loss = drop_dirac(raw_d2)
 
     dl_pos = dloss.subs(T, _TP)
-    if sp.simplify(sp.diff(dl_pos, ALPHA, 2)) != 0:
+    if simplify_or_keep(sp.diff(dl_pos, ALPHA, 2)) != 0:
         raise InvalidParameterError(f"stationarity of {reg.name!r} is not linear in alpha")
     c1 = sp.diff(dl_pos, ALPHA)
     c0 = dl_pos.subs(ALPHA, 0)
-    if sp.simplify(c1) == 0:
+    if simplify_or_keep(c1) == 0:
         raise InvalidParameterError(
             f"regulariser {reg.name!r} has f'(t) = l_CE'(t) for t > 0; alpha has no effect")
-    alpha_t = sp.simplify(-c0 / c1).subs(_TP, T)
+    alpha_t = simplify_or_keep(-c0 / c1).subs(_TP, T)
 
     alpha_max = one_sided_limit(alpha_t, T, 0, "+")
     alpha_inf = one_sided_limit(alpha_t, T, sp.oo)
     amax = float(alpha_max) if alpha_max.is_number else 1.0
-    target = closed_form_inverse(alpha_t, T, probes=[sp.Rational(k, 7) * sp.nsimplify(amax)
-                                                     for k in (1, 3, 6)])
+    # A closed form is a bonus; without one, t*(alpha) is found numerically.
+    target = within_budget(closed_form_inverse, alpha_t, T, fallback=None,
+                           probes=[sp.Rational(k, 7) * sp.nsimplify(amax) for k in (1, 3, 6)])
     return BinaryDerivation(reg, f, loss, dloss, d2loss, sp.Eq(dloss, 0), alpha_t, target,
                             alpha_max, alpha_inf, smooth)
 

@@ -7,7 +7,10 @@ offending value, following scikit-learn's ``f"The {name!r} parameter ... Got {va
 
 from __future__ import annotations
 
+import contextlib
+
 __all__ = [
+    "resource_guard",
     "LogitRegError",
     "InvalidParameterError",
     "InvalidTypeError",
@@ -32,6 +35,19 @@ class InvalidTypeError(LogitRegError, TypeError):
 
 class UnsafeExpressionError(InvalidParameterError):
     """A user expression contains something outside the safe whitelist."""
+
+
+@contextlib.contextmanager
+def resource_guard(what: str):
+    """Turn exhausted resources during symbolic/high-precision analysis of a user expression
+    (e.g. ``exp(exp(exp(exp(t))))`` evaluated at 60 digits) into an
+    :class:`UnsafeExpressionError` naming ``what``, instead of a MemoryError traceback."""
+    try:
+        yield
+    except (MemoryError, RecursionError, OverflowError) as exc:
+        raise UnsafeExpressionError(
+            f"{what} is too large to analyse ({type(exc).__name__}); simplify the "
+            f"expression") from None
 
 
 class ConvergenceError(LogitRegError, RuntimeError):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ._budget import simplify_or_keep
 from ._errors import InvalidParameterError, check_classes
 from ._functions import LogSumExp, Softplus, to_elementary
 from ._registry import ALPHA, Regularizer, get_regularizer, logit_symbols
@@ -112,7 +113,7 @@ def derive_multiclass(regularizer, k: int) -> MulticlassDerivation:
     high = M + (k - 1) * _GP / k
     low = M - _GP / k
     f_red = _reduce(f, z, high, low)
-    df_dm = sp.simplify(to_elementary(sp.diff(f_red, M)))
+    df_dm = simplify_or_keep(to_elementary(sp.diff(f_red, M)))
     if df_dm == 0:
         mean, shift_inv = sp.S.Zero, True
     else:
@@ -139,7 +140,7 @@ def derive_multiclass(regularizer, k: int) -> MulticlassDerivation:
 
 def _tidy(expr):
     """``simplify`` unless it reintroduces a bare ``exp`` (which overflows in float64)."""
-    simple = sp.simplify(expr)
+    simple = simplify_or_keep(expr)
     if simple.has(sp.exp) and not expr.has(sp.exp):
         return expr
     return simple

@@ -30,6 +30,9 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_INT_DIGITS = 30
 MAX_EXPONENT = 1000
+#: Exponential towers such as exp(exp(exp(t))) overflow any float at |t| ~ 10 and drive
+#: 30-digit analysis into numbers with astronomically many digits: allow two levels.
+MAX_EXP_NESTING = 2
 
 _ELEMENTWISE = {
     "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "Abs": sp.Abs,
@@ -177,6 +180,28 @@ class _Interpreter:
         self.refuse(node, f"reducer {name!r} applied to a scalar")
 
 
+def _exp_nesting(expr) -> int:
+    """Deepest chain of nested exponential-growth nodes (exp, cosh, sinh, x**expr(t))."""
+    if not isinstance(expr, sp.Basic) or not expr.args:
+        return 0
+    inner = max(_exp_nesting(a) for a in expr.args)
+    grows = (isinstance(expr, (sp.exp, sp.cosh, sp.sinh))
+             or (isinstance(expr, sp.Pow) and expr.exp.free_symbols))
+    return inner + 1 if grows else inner
+
+
+def _check_growth(expr, text):
+    for p in expr.atoms(sp.Pow):
+        if p.base.free_symbols and p.exp.free_symbols:
+            raise UnsafeExpressionError(
+                f"a power whose base and exponent both depend on the logit ({p}) is not "
+                f"allowed: it is not real for negative logits. Got {text!r}")
+    if _exp_nesting(expr) > MAX_EXP_NESTING:
+        raise UnsafeExpressionError(
+            f"exponentials nested more than {MAX_EXP_NESTING} deep (e.g. exp(exp(exp(t)))) "
+            f"are not allowed: they overflow any float for |t| > 10. Got {text!r}")
+
+
 def _parse(text, symbols: dict, form: str):
     if not isinstance(text, str):
         raise InvalidTypeError(f"A regulariser expression must be a string. Got {text!r} instead.")
@@ -190,7 +215,10 @@ def _parse(text, symbols: dict, form: str):
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         raise InvalidParameterError(f"cannot parse {form} expression {text!r}: {exc}") from None
     try:
-        return _Interpreter(text.strip(), symbols).run(tree)
+        expr = _Interpreter(text.strip(), symbols).run(tree)
+        for item in (expr.items if isinstance(expr, Vector) else (expr,)):
+            _check_growth(sp.sympify(item), text)
+        return expr
     except RecursionError:
         raise UnsafeExpressionError(f"expression nested too deeply: {text[:60]!r}") from None
     except (TypeError, ZeroDivisionError, OverflowError) as exc:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from ._budget import simplify_or_keep
 from ._functions import LogSumExp, Softplus, to_elementary
 
 __all__ = ["Property", "check_even", "check_symmetric", "check_convex",
@@ -46,7 +47,7 @@ def _is_zero(expr) -> bool:
     """True if ``expr`` simplifies to 0 (after rewriting stable primitives)."""
     for candidate in (expr, to_elementary(expr)):
         try:
-            if sp.simplify(candidate) == 0:
+            if simplify_or_keep(candidate) == 0:
                 return True
         except (TypeError, ValueError, NotImplementedError, RecursionError):
             continue
@@ -60,7 +61,8 @@ def _evaluator(expr, sym):
         with mpmath.workdps(_DPS):
             try:
                 value = fn(mpmath.mpf(x))
-            except (ZeroDivisionError, ValueError, OverflowError):
+            except (ZeroDivisionError, ValueError, OverflowError, MemoryError):
+                # e.g. exp(exp(exp(60))): no finite value to compare at this point
                 return None
             if isinstance(value, mpmath.mpc):
                 return None if abs(value.imag) > mpmath.mpf(10) ** (-_DPS + 5) else value.real
@@ -167,7 +169,7 @@ def check_convex(f, t) -> Property:
         return Property(True, "proved", f"{kind} by composition (DCP) rules")
     f2 = sp.diff(f, t, 2)
     if not f2.has(sp.DiracDelta):
-        for candidate in (f2, sp.simplify(to_elementary(f2))):
+        for candidate in (f2, simplify_or_keep(to_elementary(f2))):
             if candidate.is_nonnegative:
                 return Property(True, "proved", f"f''(t) = {sp.sstr(candidate)} >= 0")
     ev = _evaluator(f, t)

@@ -21,7 +21,7 @@ from typing import Callable
 
 import sympy as sp
 
-from ._errors import InvalidParameterError, InvalidTypeError, check_classes
+from ._errors import InvalidParameterError, InvalidTypeError, check_classes, resource_guard
 from ._functions import LogSumExp, Sigmoid, Softplus
 from ._parse import parse_binary, parse_multiclass
 
@@ -152,7 +152,8 @@ def from_expression(binary: str, multiclass: str | None = None, *,
 
     f = parse_binary(binary, T)
     if check_even:
-        even = _check_even(f, T)
+        with resource_guard(f"binary form {binary!r}"):
+            even = _check_even(f, T)
         if even.value is False:
             raise InvalidParameterError(
                 f"binary form {binary!r} is not even: {even.evidence}; logit regularisers "
@@ -162,7 +163,8 @@ def from_expression(binary: str, multiclass: str | None = None, *,
     if multiclass is not None:
         z3 = logit_symbols(3)
         expr3 = parse_multiclass(multiclass, z3)
-        sym = check_symmetric(expr3, z3)
+        with resource_guard(f"multiclass form {multiclass!r}"):
+            sym = check_symmetric(expr3, z3)
         if sym.value is False:
             raise InvalidParameterError(
                 f"multiclass form {multiclass!r} is not permutation-symmetric: {sym.evidence}")

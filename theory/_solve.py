@@ -11,6 +11,7 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
+from ._budget import within_budget
 from ._functions import to_elementary
 from ._registry import ALPHA
 
@@ -29,8 +30,8 @@ def one_sided_limit(expr, var, point, direction="+"):
     """``lim expr`` as ``var -> point``; SymPy first, a 40-digit evaluation as fallback."""
     el = to_elementary(expr)
     try:
-        value = sp.limit(el, var, point, direction)
-        if value.is_number and not value.has(sp.AccumBounds, sp.Limit):
+        value = within_budget(sp.limit, el, var, point, direction, fallback=sp.nan)
+        if value.is_number and value is not sp.nan and not value.has(sp.AccumBounds, sp.Limit):
             return sp.nsimplify(value) if value.is_Float else value
     except (NotImplementedError, ValueError, TypeError, RecursionError):
         pass
