@@ -22,7 +22,7 @@ from scipy import optimize
 
 from theory import (ALPHA, G, T, cross_entropy, derive_binary, derive_multiclass,
                     get_regularizer, logit_symbols)
-from theory._errors import ConvergenceError, check_alpha
+from theory._errors import ConvergenceError, InvalidParameterError, check_alpha
 from theory._solve import drop_dirac
 
 from ._primitives import MPMATH_PRIMITIVES, NUMPY_PRIMITIVES
@@ -39,15 +39,46 @@ def lambdify_numpy(args, expr) -> Callable:
     """``lambdify(args, expr)`` onto NumPy with the stable primitives, common-subexpression
     eliminated; the result accepts scalars and arrays."""
     fn = sp.lambdify(tuple(args), expr, modules=[NUMPY_PRIMITIVES, "numpy"], cse=True)
+    mp_fn = []  # built on first need: the 50-digit fallback for points float64 cannot do
 
     @functools.wraps(fn)
     def call(*values):
-        out = fn(*values)
-        if np.ndim(out) == 0 and not any(np.ndim(v) for v in values):
-            return float(out)
+        # Overflow to +-inf is the correctly rounded float64 value of a huge result; a NaN
+        # (0/0, inf - inf inside the expression) is not, and is redone below at 50 digits.
+        with np.errstate(all="ignore"):
+            out = fn(*values)
+        scalar = np.ndim(out) == 0 and not any(np.ndim(v) for v in values)
         shape = np.broadcast_shapes(*[np.shape(v) for v in values])
-        return np.broadcast_to(np.asarray(out, dtype=float), shape).copy()
+        out = np.broadcast_to(np.asarray(out, dtype=float), shape).copy()
+        bad = np.isnan(out)
+        if bad.any():
+            if not mp_fn:
+                mp_fn.append(lambdify_mpmath(args, expr))
+            cols = [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values]
+            for idx in zip(*np.nonzero(bad)) if out.ndim else [()]:
+                out[idx] = _mp_point(mp_fn[0], expr, args, [c[idx] for c in cols])
+        return float(out) if scalar else out
     return call
+
+
+def _mp_point(mp_fn, expr, args, point) -> float:
+    """``expr`` at one point in 50-digit arithmetic, rounded to float64; our error if it
+    is undefined there (so no NaN ever leaves a compiled function silently)."""
+    where = ", ".join(f"{a} = {float(v)!r}" for a, v in zip(args, point))
+    if not all(np.isfinite(point)):
+        raise InvalidParameterError(f"compiled function called with a non-finite value: {where}")
+    try:
+        with mpmath.workdps(50):
+            value = mp_fn(*[mpmath.mpf(float(v)) for v in point])
+            if isinstance(value, mpmath.mpc) and abs(value.imag) < mpmath.mpf(10) ** -40:
+                value = value.real
+            value = float(value)
+    except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+        value = float("nan")
+    if np.isnan(value):
+        raise InvalidParameterError(
+            f"{sp.sstr(expr)[:120]} is undefined at {where} (not differentiable there?)")
+    return value
 
 
 def lambdify_mpmath(args, expr) -> Callable:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from dataclasses import dataclass
 
 import sympy as sp
@@ -211,7 +212,11 @@ def _parse(text, symbols: dict, form: str):
     if not text.strip():
         raise InvalidParameterError(f"The {form} expression is empty. Got {text!r} instead.")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # Python warns about e.g. invalid escapes in the user's text; the text is
+            # refused or accepted by our own rules, the warning would only be noise.
+            warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
+            tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         raise InvalidParameterError(f"cannot parse {form} expression {text!r}: {exc}") from None
     try:
