@@ -1,15 +1,78 @@
-r"""``logitreg theory``: placeholder until its issue lands."""
+r"""``logitreg theory``: proportional-limit predictions (claims A1, A2).
+
+``logitreg theory accuracy --regularizer R --alpha A --lam L --kappa K [--json]`` solves the
+CGMT fixed point (E1)-(E3) of :mod:`numerics.asymptotics` and prints the asymptotic accuracy
+:math:`\Phi(\kappa\rho)`, the cosine :math:`\rho`, the fixed point ``(mu, a, gamma)``,
+:math:`\lambda_{sep}(\kappa)` and the 30-digit certificate of the root.
+``logitreg theory separability --kappa K [--json]`` prints :math:`\lambda_{sep}(\kappa)`.
+Bad values raise :class:`theory.InvalidParameterError` (one line, exit 2).
+"""
 
 from __future__ import annotations
+
+import json
 
 __all__ = ["add_parser", "run"]
 
 
+def _number(name):
+    def parse(text):
+        try:
+            return float(text)
+        except ValueError:
+            import argparse
+
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+    return parse
+
+
 def add_parser(sub):
     """Register the ``theory`` subcommand on the argparse subparsers sub."""
-    return sub.add_parser("theory", help="(not yet available)")
+    p = sub.add_parser("theory", help="proportional-limit predictions (A1, A2)")
+    tsub = p.add_subparsers(dest="theory_command", required=True,
+                            parser_class=type(p))
+    a = tsub.add_parser("accuracy", help="asymptotic accuracy of the regularised minimiser")
+    a.add_argument("--regularizer", required=True,
+                   help="built-in regulariser name, or 'square' for the pure (t-1)^2 loss")
+    a.add_argument("--alpha", type=_number("alpha"), required=True, help="alpha in [0, 1)")
+    a.add_argument("--lam", type=_number("lam"), required=True, help="lambda = d/N")
+    a.add_argument("--kappa", type=_number("kappa"), required=True,
+                   help="kappa = mu_f/sigma_f > 0")
+    a.add_argument("--no-certify", action="store_true",
+                   help="skip the 30-digit mpmath certificate")
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+    s = tsub.add_parser("separability", help="separability threshold lambda_sep(kappa)")
+    s.add_argument("--kappa", type=_number("kappa"), required=True, help="kappa >= 0")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
 
 
 def run(args) -> int:
     """Run the subcommand; returns the exit code."""
-    raise NotImplementedError("logitreg theory is not available yet")
+    from numerics.asymptotics import predict, separability_threshold
+
+    if args.theory_command == "separability":
+        lam_sep, c = separability_threshold(args.kappa, return_cosine=True)
+        rec = {"kappa": args.kappa, "lam_sep": lam_sep, "cosine_at_threshold": c}
+        print(json.dumps(rec, indent=2) if args.json
+              else f"lam_sep(kappa={args.kappa:g}) = {lam_sep:.10g}")
+        return 0
+    pred = predict(args.regularizer, args.alpha, args.lam, args.kappa,
+                   certify=not args.no_certify)
+    rec = pred.as_dict()
+    rec["alpha_path"] = list(rec["alpha_path"])
+    if args.json:
+        print(json.dumps(rec, indent=2))
+        return 0
+    cert = pred.certificate
+    lines = [f"regularizer {pred.regularizer}  alpha={pred.alpha:g}  lam={pred.lam:g}  "
+             f"kappa={pred.kappa:g}",
+             f"accuracy  {pred.accuracy:.10f}",
+             f"cosine    {pred.cosine:.10f}",
+             f"mu, a, gamma = {pred.mu:.10g}, {pred.a:.10g}, {pred.gamma:.10g}",
+             f"lam_sep   {pred.lam_sep:.10g}"]
+    if cert is not None:
+        lines.append(f"certified {cert['certified']} (30-digit residual "
+                     f"{cert['residual_mp']:.2e}, root error <~ {cert['root_error_bound']:.1e})")
+    print("\n".join(lines))
+    return 0

@@ -1,4 +1,5 @@
 """Numeric claim checks (registered with :mod:`logitreg.checks`)."""
 
-from . import (clustering, grokking, invariance, multiclass, plateau,  # noqa: F401
+from . import (asymptotic_checks, clustering, grokking, invariance, multiclass, plateau,  # noqa: F401
                population_check, targets, threshold, weight_decay)
+from . import label_noise, related  # noqa: F401
