@@ -6,19 +6,42 @@ Everything numeric is ``lambdify`` of a SymPy expression derived in ``theory``.
 latter is re-exported here as :func:`train_gradient_descent`.
 """
 
-from ._mpsolve import MPSolution, certify_binary, minimize_binary_mp
-from .compiled import (T_MAX, CompiledBinary, CompiledMulticlass, compile_binary,
-                       compile_multiclass, lambdify_mpmath, lambdify_numpy)
-from .data import (BinaryDataset, GaussianPopulation, MulticlassDataset, binary_signal_noise,
-                   gaussian_population, multiclass_signal_noise, simplex_means)
-from .dynamics import Trajectory, MulticlassTrajectory, log_epoch_grid, multiclass_gradient_descent
-from .dynamics import gradient_descent as train_gradient_descent
-from .estimator import LogitRegularizedClassifier, MaxMarginClassifier
-from .maxmargin import (cover_probability, is_linearly_separable, is_multiclass_separable,
-                        max_margin_direction, multiclass_max_margin, unregularized_mle)
-from .population import population_loss, population_loss_mp, population_minimizer
-from .solvers import (Solution, minimize_binary, minimize_multiclass, minimize_squared,
-                      minimize_squared_multiclass, minimize_weight_decay)
+import importlib
+
+# Public names resolve lazily (PEP 562): `import numerics` stays cheap, so the command line
+# (e.g. `logitreg theory accuracy`) does not pay for scikit-learn or clarabel it never uses.
+_LAZY = {
+    "._mpsolve": ("MPSolution", "certify_binary", "minimize_binary_mp"),
+    ".compiled": ("T_MAX", "CompiledBinary", "CompiledMulticlass", "compile_binary",
+                  "compile_multiclass", "lambdify_mpmath", "lambdify_numpy"),
+    ".data": ("BinaryDataset", "GaussianPopulation", "MulticlassDataset", "binary_signal_noise",
+              "gaussian_population", "multiclass_signal_noise", "simplex_means"),
+    ".dynamics": ("Trajectory", "MulticlassTrajectory", "log_epoch_grid",
+                  "multiclass_gradient_descent"),
+    ".estimator": ("LogitRegularizedClassifier", "MaxMarginClassifier"),
+    ".maxmargin": ("cover_probability", "is_linearly_separable", "is_multiclass_separable",
+                   "max_margin_direction", "multiclass_max_margin", "unregularized_mle"),
+    ".population": ("population_loss", "population_loss_mp", "population_minimizer"),
+    ".solvers": ("Solution", "minimize_binary", "minimize_multiclass", "minimize_squared",
+                 "minimize_squared_multiclass", "minimize_weight_decay"),
+}
+_WHERE = {name: (module, name) for module, names in _LAZY.items() for name in names}
+_WHERE["train_gradient_descent"] = (".dynamics", "gradient_descent")
+
+
+def __getattr__(name):
+    try:
+        module, attr = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module 'numerics' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "T_MAX", "CompiledBinary", "CompiledMulticlass", "compile_binary", "compile_multiclass",

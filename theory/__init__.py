@@ -10,6 +10,7 @@ Public API::
 See THEORY.md §1 (binary) and §4 (multiclass).
 """
 
+from ._cache import disk_cached
 from ._derive import BinaryDerivation, cross_entropy, derive_binary, finite_minimum
 from ._errors import (ConvergenceError, InvalidParameterError, InvalidTypeError,
                       LogitRegError, UnsafeExpressionError, resource_guard)
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 
+@disk_cached
 def properties(regularizer) -> dict:
     r"""Convex, even and finite-minimum properties of a regulariser's binary form, each a
     :class:`Property` with how it was established (THEORY.md §1 table)."""

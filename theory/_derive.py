@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from ._cache import disk_cached
 from ._budget import simplify_or_keep, within_budget
 from ._errors import InvalidParameterError
 from ._functions import Softplus, to_elementary
@@ -78,6 +79,7 @@ class BinaryDerivation:
 
 
 @functools.lru_cache(maxsize=64)
+@disk_cached
 def derive_binary(regularizer) -> BinaryDerivation:
     r"""Derive :math:`\ell, \ell', \ell''`, stationarity, :math:`\alpha(t^*)` and the
     closed-form target (claims B1, B2, B7; THEORY.md §1).

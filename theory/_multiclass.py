@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ._cache import disk_cached
 from ._budget import simplify_or_keep
 from ._errors import InvalidParameterError, check_classes
 from ._functions import LogSumExp, Softplus, to_elementary
@@ -94,6 +95,7 @@ def _reduce(expr, z, high, low):
 
 
 @functools.lru_cache(maxsize=128)
+@disk_cached
 def derive_multiclass(regularizer, k: int) -> MulticlassDerivation:
     r"""Derive the symmetric simplex target of ``regularizer`` for ``k`` classes (M1).
 

@@ -90,15 +90,29 @@ def _softmax_entropy_neg(z):
     return sp.Add(*[sp.exp(zk - lse) * (zk - lse) for zk in z])
 
 
+def _squared_norm(z):
+    return sp.Add(*[zk**2 for zk in z])
+
+
+def _lse_minus_mean(z):
+    return LogSumExp(*z) - sp.Add(*z) / len(z)
+
+
+def _max_minus_mean(z):
+    return sp.Max(*z) - sp.Add(*z) / len(z)
+
+
+# Named functions, not lambdas: regularisers (and derivations holding them) must pickle,
+# for the derivation cache and for process pools.
 quadratic = Regularizer(
-    "quadratic", T**2, lambda z: sp.Add(*[zk**2 for zk in z]),
+    "quadratic", T**2, _squared_norm,
     "logit norm f(t)=t^2, f(z)=||z||^2 (the paper's numerics)")
 label_smoothing = Regularizer(
     "label_smoothing", Softplus(T) - T / 2,
-    lambda z: LogSumExp(*z) - sp.Add(*z) / len(z),
+    _lse_minus_mean,
     "label smoothing f(t)=log(2+2cosh t)/2, f(z)=logsumexp(z)-mean(z); binary LS eps = alpha/2")
 maxsup = Regularizer(
-    "maxsup", sp.Abs(T) / 2, lambda z: sp.Max(*z) - sp.Add(*z) / len(z),
+    "maxsup", sp.Abs(T) / 2, _max_minus_mean,
     "max suppression f(t)=|t|/2, f(z)=max(z)-mean(z) (non-smooth)")
 confidence_penalty = Regularizer(
     "confidence_penalty",

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ._cache import disk_cached
 from ._derive import derive_binary
 from ._errors import InvalidParameterError
 from ._registry import T, get_regularizer
@@ -106,6 +107,7 @@ def square_loss(target=1) -> AsymptoticLoss:
 
 
 @functools.lru_cache(maxsize=32)
+@disk_cached
 def asymptotic_loss(regularizer) -> AsymptoticLoss:
     r"""The loss :math:`\ell = (1-\alpha)\ell_{CE} + \alpha f` of a registered regulariser
     (from :func:`theory.derive_binary`), or the pure square loss for ``"square"``.
@@ -165,6 +167,7 @@ def _linear_root(expr, var):
 
 
 @functools.lru_cache(maxsize=4)
+@disk_cached
 def square_loss_solution(target=1) -> dict:
     r"""Solve (E1)-(E3) symbolically for the square loss :math:`(t-\tau)^2`.
 
