@@ -30,20 +30,24 @@ symmetric nodes keep :math:`J_n` convex in :math:`S` for convex :math:`\ell`.
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 import mpmath
 import numpy as np
 from numpy.polynomial import hermite_e
 
-from theory import get_regularizer
-from theory._errors import InvalidParameterError, check_alpha
+import sympy as sp
+from scipy import special
+
+from theory import T, derive_binary, get_regularizer
+from theory._errors import CollapsedMinimizerError, InvalidParameterError, check_alpha
 
 from ._newton import EPS, damped_newton
 from .compiled import compile_binary
 from .solvers import Solution, _check_positive
 
 __all__ = ["gauss_hermite", "logit_moments", "population_loss", "population_loss_mp",
-           "population_minimizer"]
+           "population_minimizer", "collapse_certificate", "one_sided_slopes"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -161,6 +165,54 @@ class _PopulationObjective:
         return 0.5 * (H + H.T)
 
 
+@functools.lru_cache(maxsize=32)
+def one_sided_slopes(regularizer) -> Callable:
+    r""":math:`\alpha \mapsto (\ell'(0^+), \ell'(0^-))` of the binary per-sample loss, from
+    one-sided SymPy limits of the derived :math:`\ell'` (equal for a smooth ``f``; for
+    MaxSup, :math:`f = |t|/2`: :math:`(\alpha - 1/2, -1/2)`)."""
+    reg = get_regularizer(regularizer)
+    d1 = derive_binary(reg).dloss
+    alpha = next(s for s in d1.free_symbols if s.name == "alpha")
+    hi, lo = (sp.lambdify(alpha, sp.limit(d1, T, 0, side), "math") for side in ("+", "-"))
+    return lambda a: (float(hi(a)), float(lo(a)))
+
+
+def collapse_certificate(mu, Sigma, regularizer="maxsup", alpha=0.2) -> float:
+    r"""Smallest one-sided directional derivative of :math:`J(S)=\mathbb E\,\ell(S\cdot x)`
+    at :math:`S = 0` over directions with :math:`u^\top\Sigma u = 1`; :math:`\ge 0` iff
+    :math:`S = 0` is the (convex) population minimiser (B4's degenerate case).
+
+    With :math:`m = u\cdot\mu \in [-M, M]`, :math:`M = \sqrt{\mu^\top\Sigma^{-1}\mu}`
+    (Cauchy--Schwarz in the :math:`\Sigma` metric, attained along :math:`\Sigma^{-1}\mu`),
+
+    .. math::
+        J'(0; u) = g(m) = \ell'(0^+)\,[m\Phi(m) + \varphi(m)]
+                  - \ell'(0^-)\,[\varphi(m) - m\Phi(-m)],
+
+    convex in :math:`m` (:math:`g'' = (\ell'(0^+) - \ell'(0^-))\varphi \ge 0`) with
+    stationary point :math:`\Phi(m^*) = -\ell'(0^-)/(\ell'(0^+) - \ell'(0^-))`; the
+    minimum over :math:`[-M, M]` is at :math:`m^*` clipped. For smooth :math:`\ell`,
+    :math:`g(m) = \ell'(0)\,m` and the certificate is :math:`-|\ell'(0)|M < 0`.
+    """
+    caller = "collapse_certificate"
+    mu, Sigma = _check_gaussian(mu, Sigma, caller)
+    alpha = float(check_alpha(alpha, caller=caller))
+    hi, lo = one_sided_slopes(regularizer)(alpha)
+    M = float(np.sqrt(mu @ np.linalg.solve(Sigma, mu)))
+    if hi > lo:
+        m_star = float(special.ndtri(min(max(-lo / (hi - lo), 0.0), 1.0)))
+        m_star = min(max(m_star, -M), M)
+    else:
+        m_star = M if hi < 0 else -M
+
+    def g(m):
+        phi = np.exp(-m * m / 2) / np.sqrt(2 * np.pi)
+        return hi * (m * special.ndtr(m) + phi) - lo * (phi - m * special.ndtr(-m))
+
+    # the endpoints too: they guard the clipped stationary point against ndtri rounding
+    return float(min(g(m_star), g(-M), g(M)))
+
+
 def population_minimizer(mu, Sigma, regularizer="quadratic", alpha=0.2, *, nodes: int = 200,
                          tol: float = 1e-10, max_iter: int = 100, start=None) -> Solution:
     r"""Minimiser of the Gauss--Hermite population objective :math:`J_n(S)` (claims B3, B4).
@@ -169,6 +221,10 @@ def population_minimizer(mu, Sigma, regularizer="quadratic", alpha=0.2, *, nodes
     Hessian of :math:`J_n` (module notes), started from :math:`S_0 = t^*\mu/\|\mu\|^2`
     (mean logit at the target; not along :math:`\Sigma^{-1}\mu`). ``details`` holds the
     logit moments ``m``, ``s`` and the CV ratio ``r = s/m`` at the minimiser (claim B3).
+
+    Raises :class:`theory.CollapsedMinimizerError` when :func:`collapse_certificate` proves
+    the minimiser is :math:`S = 0` (possible only for a non-smooth ``f`` such as MaxSup with
+    weak signal, e.g. :math:`\alpha = 0.375`, :math:`\mu^\top\Sigma^{-1}\mu = 0.21`).
 
     >>> import numpy as np
     >>> mu, Sigma = np.array([1.0, 0.5]), np.array([[1.0, 0.3], [0.3, 2.0]])
@@ -185,6 +241,14 @@ def population_minimizer(mu, Sigma, regularizer="quadratic", alpha=0.2, *, nodes
     comp = compile_binary(reg)
     alpha = float(check_alpha(alpha, caller=caller, allow_zero=False))
     nodes = _check_positive(nodes, "nodes", caller, integer=True)
+    cert = collapse_certificate(mu, Sigma, reg, alpha)
+    if cert >= 0:
+        raise CollapsedMinimizerError(
+            f"{caller}({comp.name!r}, alpha={alpha!r}): the population minimiser is S = 0 "
+            f"(every one-sided directional derivative there is >= {cert:.3g}): the kink of "
+            f"f at t=0 outweighs the signal, Mahalanobis norm "
+            f"{float(np.sqrt(mu @ np.linalg.solve(Sigma, mu))):.4g}; no direction exists",
+            certificate=cert)
     obj = _PopulationObjective(mu, Sigma, comp, alpha, nodes)
     S0 = (comp.target(alpha) or 1.0) * mu / (mu @ mu) if start is None else np.asarray(
         start, dtype=float)

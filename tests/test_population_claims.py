@@ -18,7 +18,8 @@ from scipy import optimize
 
 from logitreg import checks
 from numerics.experiments import population_check as pc
-from numerics.population import population_loss_mp
+from numerics.population import collapse_certificate, population_loss_mp
+from theory import CollapsedMinimizerError
 from numerics.solvers import minimize_binary, minimize_squared
 
 from .tolerances import assert_close
@@ -89,11 +90,64 @@ def test_b4_population_direction_convex(name, pop, alpha):
     r"""B4 (Cor. 3.3): :math:`\|S/\|S\| - w/\|w\|\| \le 10^{-15}`, :math:`w = \Sigma^{-1}\mu`,
     with :math:`S` from 40-digit Newton over :math:`S` (gradient < 1e-25)."""
     mu, Sigma = pop
-    err, sol = pc.population_alignment(mu, Sigma, name, alpha)
+    try:
+        err, sol = pc.population_alignment(mu, Sigma, name, alpha)
+    except CollapsedMinimizerError:
+        # only a non-smooth f may collapse to S = 0; prove it by an independent route
+        assert name == "maxsup"
+        _assert_zero_is_minimum(mu, Sigma, name, alpha)
+        return
     assert sol.gradient_norm < pc.GRAD_TOL
     assert sol.quadrature_error < pc.QUAD_TOL
     assert sol.hessian_min_eig > 0  # a strict local (hence, convex: global) minimum
     assert err <= pc.DIRECTION_TOL, f"{name}: direction error {mpmath.nstr(err, 3)}"
+
+
+#: One-sided difference quotient at 50 digits with eps = 1e-12: the error is the
+#: second-order term eps * J''(0; u) = O(1e-12), far below the certificates tested.
+COLLAPSE_FD_EPS = 1e-12
+
+
+def _assert_zero_is_minimum(mu, Sigma, name, alpha, seed=0):
+    r"""S = 0 minimises the convex :math:`J` iff no direction descends: 50-digit
+    ``population_loss_mp`` (tanh-sinh) rises along :math:`\pm\Sigma^{-1}\mu` and 8 random
+    directions."""
+    rng = np.random.default_rng(seed)
+    j0 = population_loss_mp(np.zeros(mu.size), mu, Sigma, name, alpha)
+    dirs = [np.linalg.solve(Sigma, mu), -np.linalg.solve(Sigma, mu),
+            *rng.normal(size=(8, mu.size))]
+    for u in dirs:
+        u = u / np.sqrt(u @ Sigma @ u)
+        rise = population_loss_mp(COLLAPSE_FD_EPS * u, mu, Sigma, name, alpha) - j0
+        assert rise > 0, f"J decreases from S=0 along {u}"
+
+
+def test_b4_maxsup_collapse_certificate_matches_difference_quotient():
+    r"""The closed-form certificate :math:`g(M)` equals the 50-digit one-sided difference
+    quotient of :math:`J` along :math:`\Sigma^{-1}\mu` (the CI counterexample:
+    :math:`\mu = (0, 0.5)`, :math:`\Sigma = \mathrm{diag}(0.2, 1.2)`): collapsed at
+    :math:`\alpha = 0.375` (the minimiser is S = 0), not at 0.3 (aligned as B4 says)."""
+    mu, Sigma = np.array([0.0, 0.5]), np.diag([0.2, 1.2])
+    u = np.linalg.solve(Sigma, mu)
+    u = u / np.sqrt(u @ Sigma @ u)
+    for alpha in (0.3, 0.375):
+        quotient = float((population_loss_mp(COLLAPSE_FD_EPS * u, mu, Sigma, "maxsup", alpha)
+                          - population_loss_mp(np.zeros(2), mu, Sigma, "maxsup", alpha))
+                         / COLLAPSE_FD_EPS)
+        along = collapse_certificate(mu, Sigma, "maxsup", alpha)
+        # for MaxSup Phi(m*) = 1/(2 alpha) >= 1, so the minimum over directions is attained
+        # along Sigma^{-1} mu; the quotient's O(eps) bias is 1e-12, the float64 closed form
+        # ~1e-15: 1e-10 is tight enough to catch a wrong slope or a wrong M
+        assert abs(along - quotient) <= 1e-10, (alpha, along, quotient)
+    assert collapse_certificate(mu, Sigma, "maxsup", 0.3) < 0 < collapse_certificate(
+        mu, Sigma, "maxsup", 0.375)
+    with pytest.raises(CollapsedMinimizerError, match="alpha=0.375"):
+        pc.population_alignment(mu, Sigma, "maxsup", 0.375)
+    _assert_zero_is_minimum(mu, Sigma, "maxsup", 0.375)
+    err, _ = pc.population_alignment(mu, Sigma, "maxsup", 0.3)
+    assert err <= pc.DIRECTION_TOL
+    # smooth f never collapses: certificate = -|l'(0)| M < 0
+    assert collapse_certificate(mu, Sigma, "label_smoothing", 0.45) < 0
 
 
 @pytest.mark.parametrize("alpha", [0.2, 0.9])

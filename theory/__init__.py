@@ -12,8 +12,8 @@ See THEORY.md §1 (binary) and §4 (multiclass).
 
 from ._cache import disk_cached
 from ._derive import BinaryDerivation, cross_entropy, derive_binary, finite_minimum
-from ._errors import (ConvergenceError, InvalidParameterError, InvalidTypeError,
-                      LogitRegError, UnsafeExpressionError, resource_guard)
+from ._errors import (CollapsedMinimizerError, ConvergenceError, InvalidParameterError,
+                      InvalidTypeError, LogitRegError, UnsafeExpressionError, resource_guard)
 from ._functions import LogSumExp, Sigmoid, Softplus, to_elementary
 from ._multiclass import G, MulticlassDerivation, derive_multiclass
 from ._properties import (Property, check_convex, check_convex_multiclass, check_even,
@@ -26,7 +26,7 @@ __all__ = [
     "ALPHA", "BUILTIN", "G", "T", "BinaryDerivation", "MulticlassDerivation", "Property",
     "Regularizer", "LogSumExp", "Sigmoid", "Softplus",
     "LogitRegError", "InvalidParameterError", "InvalidTypeError", "UnsafeExpressionError",
-    "ConvergenceError",
+    "ConvergenceError", "CollapsedMinimizerError",
     "check_convex", "check_convex_multiclass", "check_even", "check_symmetric",
     "confidence_penalty", "cross_entropy", "derive_binary", "derive_multiclass",
     "finite_minimum", "from_expression", "get_regularizer", "label_smoothing",

@@ -18,6 +18,7 @@ __all__ = [
     "ConvergenceError",
     "check_alpha",
     "check_classes",
+    "CollapsedMinimizerError",
 ]
 
 
@@ -35,6 +36,16 @@ class InvalidTypeError(LogitRegError, TypeError):
 
 class UnsafeExpressionError(InvalidParameterError):
     """A user expression contains something outside the safe whitelist."""
+
+
+class CollapsedMinimizerError(InvalidParameterError):
+    """The minimiser is exactly zero (a non-smooth regulariser's kink at t=0 outweighs the
+    signal), so the direction asked for does not exist. ``certificate`` holds the smallest
+    one-sided directional derivative at 0 (>= 0 proves the collapse)."""
+
+    def __init__(self, message: str, *, certificate: float):
+        super().__init__(message)
+        self.certificate = certificate
 
 
 @contextlib.contextmanager
