@@ -110,24 +110,20 @@ def alignment_fit(n, d, sigma_ns, *, alpha=0.2, sigma_f=0.5, seed=0, reps=1):
     return r2, float(intercept), math.sqrt(max(slope, 0.0)), 1.0 / np.sqrt(yv)
 
 
-def benefit_diagram(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, seed=0):
-    """Mean Gaussian accuracy (regularised, unregularised) over seeds on the grid.
+def benefit_diagram(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, seed=0, workers=1,
+                    db=None):
+    """Mean Gaussian accuracy (regularised, unregularised) over seeds on the grid, computed
+    by the sweep engine (:func:`numerics.sweep.benefit_diagram_sweep`), so ``verify``,
+    figures and ``logitreg sweep`` share one code path and one cache (``db``).
 
-    Common random numbers: each seed's draw is rescaled across ``sigma_ns`` (and drawn
-    once per ``sigma_f``), so the curves show the sigma_n-dependence itself rather than
+    Common random numbers: each seed's standardised draw is shared by every sigma_f,
+    sigma_n and alpha, so the curves show the sigma_n-dependence itself rather than
     draw-to-draw noise (which at d ~ 100 is ~0.03 in accuracy and would mask it).
     """
-    reg = np.zeros((len(sigma_fs), len(sigma_ns)))
-    unreg = np.zeros_like(reg)
-    for i, sf in enumerate(sigma_fs):
-        for s in seeds(seed + 100 * i, n_seeds):
-            base = binary_signal_noise(n, d, sigma_f=sf, sigma_n=1.0, seed=s)
-            for j, sn in enumerate(sigma_ns):
-                ds = base.rescaled(sigma_n=sn)
-                kw = dict(mu_f=1.0, sigma_f=sf, sigma_n=sn)
-                reg[i, j] += gaussian_accuracy(_solve(ds.u, alpha), **kw) / n_seeds
-                unreg[i, j] += gaussian_accuracy(unregularised_direction(ds.u), **kw) / n_seeds
-    return reg, unreg
+    from ..sweep import benefit_diagram_sweep
+
+    return benefit_diagram_sweep(n, d, sigma_fs, sigma_ns, alpha=alpha, n_seeds=n_seeds,
+                                 seed=seed, workers=workers, db=db)
 
 
 def crossing(sigma_ns, reg, unreg):

@@ -1,0 +1,382 @@
+r"""Run a sweep: compute the missing points on some executor, write each as it finishes.
+
+Executors
+---------
+``workers=1``
+    In-process, one point after the other (nothing to start; used by the checks).
+``workers=N > 1``
+    A local process pool (``forkserver`` where available: workers fork from a fresh
+    server process with the numerics preloaded). Each worker pins its BLAS/OpenMP pools
+    to one thread (threadpoolctl) and clarabel's rayon pool too: N single-threaded
+    workers on N cores beat N workers fighting over N x cores threads, and results do
+    not depend on the thread count.
+``scheduler="tcp://host:port"`` (or a ``distributed.Client``)
+    An existing Dask cluster; BLAS is pinned to one thread while a point runs.
+
+Only this process writes to the database; workers just compute. A point's outcome is
+``ok`` with its outputs, or ``error`` with the exception (a failing point never stops the
+sweep). Because every point seeds its own draw from its configuration
+(:mod:`numerics.sweep.spec`) and BLAS runs single-threaded everywhere, results are
+bit-identical whatever the executor, the number of workers or the completion order.
+
+Interruptions. Ctrl-C, ``kill -9``, a crashed worker or a lost cluster lose at most the
+points in flight: every finished point is already committed, and ``resume=True``
+computes only the missing ones (and retries failed ones). A pool whose worker dies (e.g.
+out of memory) is restarted and the points then in flight are rerun one at a time; the
+one that kills a worker on its own is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from theory._errors import InvalidParameterError, InvalidTypeError, LogitRegError
+
+from .experiments import get_experiment
+from .spec import SweepSpec, code_version, load_spec
+from .store import SweepStore, open_store
+
+__all__ = ["run_sweep", "run_point", "SweepReport", "SweepInterrupted", "as_spec"]
+
+
+class SweepInterrupted(LogitRegError, RuntimeError):
+    """The executor went away (e.g. the Dask cluster was lost); finished points are saved."""
+
+
+# --------------------------------------------------------------------- BLAS pinning
+_PIN_LOCK = threading.Lock()
+_PIN = {"depth": 0, "limiter": None, "controller": None, "global": False}
+
+
+class _pinned:
+    """Process-wide BLAS/OpenMP limit of one thread while any point runs (re-entrant and
+    thread-safe: Dask may run several points in threads of one process)."""
+
+    def __enter__(self):
+        with _PIN_LOCK:
+            if not _PIN["global"] and _PIN["depth"] == 0:
+                from threadpoolctl import ThreadpoolController
+
+                if _PIN["controller"] is None:
+                    _PIN["controller"] = ThreadpoolController()
+                _PIN["limiter"] = _PIN["controller"].limit(limits=1)
+            _PIN["depth"] += 1
+
+    def __exit__(self, *exc):
+        with _PIN_LOCK:
+            _PIN["depth"] -= 1
+            if _PIN["depth"] == 0 and _PIN["limiter"] is not None:
+                _PIN["limiter"].restore_original_limits()
+                _PIN["limiter"] = None
+
+
+def _worker_init():
+    """Pool worker: one BLAS/OpenMP/rayon (clarabel) thread for the worker's lifetime;
+    leave Ctrl-C to the parent."""
+    from threadpoolctl import threadpool_limits
+
+    os.environ["RAYON_NUM_THREADS"] = "1"  # read when clarabel first builds its pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threadpool_limits(limits=1)
+    _PIN["global"] = True
+
+
+# --------------------------------------------------------------------- one point
+def run_point(task) -> dict:
+    """Compute one point (``Point.task()``); never raises for a failing point.
+
+    Returns ``{"status": "ok"|"error", "result", "error", "seconds", "worker",
+    "code_version"}``.
+    """
+    experiment, config, outputs, draw_seed, expected_version = task
+    start = time.perf_counter()
+    worker = f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
+    version = code_version()
+    try:
+        if version != expected_version:
+            raise InvalidParameterError(
+                f"worker runs logitreg {version}, the sweep expects {expected_version}")
+        exp = get_experiment(experiment)
+        with _pinned():
+            result = exp.run(config, draw_seed, outputs)
+        status, error = "ok", None
+    except Exception as exc:  # recorded, never raised: one bad point must not stop a sweep
+        status, result = "error", None
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno} in " \
+                f"{frames[-1].name})" if frames else ""
+        error = (f"{type(exc).__name__}: {exc}"[:2000] + where)
+    return {"status": status, "result": result, "error": error,
+            "seconds": time.perf_counter() - start, "worker": worker,
+            "code_version": expected_version}
+
+
+def _crash_outcome(point, version, why):
+    return {"status": "error", "result": None, "error": why, "seconds": None,
+            "worker": None, "code_version": version}
+
+
+# --------------------------------------------------------------------- executors
+def _serial(points, version):
+    with _pinned():
+        for pt in points:
+            yield pt, run_point(pt.task() + (version,))
+
+
+#: Imported once into the fork server, so that pool workers start warm.
+_PRELOAD = ["numerics.sweep._preload"]
+
+
+def _context(requested):
+    r"""``forkserver`` where available (else ``spawn``), never plain ``fork`` by default:
+    a process that has run clarabel's multithreaded (rayon) LDL once cannot be forked
+    safely -- the child inherits a thread pool without its threads and hangs in its next
+    max-margin solve. The fork server is a fresh process with ``_preload`` imported;
+    workers fork from it in milliseconds. As with any non-fork start method, a script
+    that runs a pool must guard its entry point (``if __name__ == "__main__":``)."""
+    methods = multiprocessing.get_all_start_methods()
+    if requested is not None and requested not in methods:
+        raise InvalidParameterError(
+            f"start_method={requested!r} is not available here; choose one of {methods}")
+    method = requested or ("forkserver" if "forkserver" in methods else "spawn")
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(_PRELOAD)
+    return ctx
+
+
+def _terminate(pool):
+    for proc in list(getattr(pool, "_processes", {}) .values()):
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(points, version, workers, start_method):
+    """Local process pool. If a worker dies (OOM kill, segfault), the pool is rebuilt and
+    the points that were in flight are rerun one at a time: the one that kills its worker
+    alone is recorded as failed, the others complete normally."""
+    ctx = _context(start_method)
+    pending = collections.deque(points)
+    suspects = collections.deque()
+    while pending or suspects:
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+        inflight = {}
+        isolated = broken = False
+        try:
+            while (pending or suspects or inflight) and not broken:
+                if suspects:
+                    if not inflight:
+                        pt = suspects.popleft()
+                        inflight[pool.submit(run_point, pt.task() + (version,))] = pt
+                        isolated = True
+                else:
+                    isolated = False
+                    while pending and len(inflight) < 2 * workers:
+                        pt = pending.popleft()
+                        inflight[pool.submit(run_point, pt.task() + (version,))] = pt
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    try:
+                        outcome = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    yield inflight.pop(fut), outcome
+            if broken:
+                if isolated:
+                    (pt,) = inflight.values()
+                    yield pt, _crash_outcome(pt, version, "worker process died while "
+                                             "computing this point; retried on --resume")
+                else:
+                    suspects.extend(inflight.values())
+        finally:
+            if broken or inflight:
+                _terminate(pool)
+            else:
+                pool.shutdown(wait=True)
+
+
+def _dask(points, version, scheduler):
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InvalidParameterError(
+            "a Dask scheduler needs dask.distributed: pip install 'logitreg[dask]'") from None
+    own = isinstance(scheduler, str)
+    if own:
+        try:
+            client = Client(scheduler, timeout="15s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise InvalidParameterError(
+                f"cannot connect to the Dask scheduler {scheduler!r}: {exc}") from None
+    else:
+        client = scheduler
+    pending = collections.deque(points)
+    futures = {}
+    try:
+        threads = sum(client.nthreads().values()) or 1
+        ac = as_completed()
+
+        def submit():
+            pt = pending.popleft()
+            fut = client.submit(run_point, pt.task() + (version,), pure=False,
+                                key=f"logitreg-sweep-{pt.key[:16]}-{uuid.uuid4().hex[:8]}")
+            futures[fut.key] = (fut, pt)
+            ac.add(fut)
+
+        for _ in range(min(len(pending), max(2 * threads, 4))):
+            submit()
+        for fut in ac:
+            _, pt = futures.pop(fut.key)
+            if fut.status == "finished":
+                outcome = fut.result()
+            elif fut.status == "error":
+                exc = fut.exception()
+                outcome = _crash_outcome(pt, version, f"{type(exc).__name__}: {exc} "
+                                                      "(Dask worker failure; retried on --resume)")
+            else:
+                raise SweepInterrupted(
+                    f"lost the Dask cluster (task {fut.status}); finished points are saved, "
+                    "rerun with --resume")
+            fut.release()
+            yield pt, outcome
+            if pending:
+                submit()
+    finally:
+        if futures:  # interrupted: do not leave our tasks running on the cluster
+            try:
+                client.cancel([f for f, _ in futures.values()])
+            except Exception:  # the cluster may be gone already
+                pass
+        if own:
+            client.close()
+
+
+# --------------------------------------------------------------------- driver
+@dataclass(frozen=True)
+class SweepReport:
+    """What a :func:`run_sweep` call did."""
+
+    name: str
+    db: str
+    total: int
+    skipped: int
+    computed: int
+    failed: int
+    seconds: float
+    executor: str
+
+    def summary(self) -> str:
+        return (f"sweep {self.name!r}: {self.total} points in {self.db} ({self.skipped} "
+                f"already done, {self.computed} computed, {self.failed} failed) in "
+                f"{self.seconds:.1f} s on {self.executor}")
+
+
+def as_spec(spec) -> SweepSpec:
+    """A :class:`SweepSpec` from a spec, a dict or a TOML path."""
+    if isinstance(spec, SweepSpec):
+        return spec
+    if isinstance(spec, dict):
+        return SweepSpec.from_dict(spec)
+    if isinstance(spec, (str, os.PathLike)):
+        return load_spec(spec)
+    raise InvalidTypeError(f"spec must be a SweepSpec, a dict or a path. Got {spec!r} instead.")
+
+
+def _check_workers(workers):
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidParameterError(f"workers={workers!r} must be an integer >= 1")
+    return workers
+
+
+def run_sweep(spec, db, *, workers: int = 1, scheduler=None, resume: bool = False,
+              progress=None, start_method=None) -> SweepReport:
+    r"""Compute every point of ``spec`` missing from the database ``db``.
+
+    Parameters
+    ----------
+    spec : SweepSpec, dict or path of a TOML file
+    db : path, or an open :class:`~numerics.sweep.store.SweepStore`
+        Created if missing. An existing database is refused unless ``resume`` is true
+        (then finished points are skipped and failed ones retried).
+    workers : int
+        1: in-process; N > 1: local process pool of N single-BLAS-thread workers.
+    scheduler : str or distributed.Client, optional
+        Dask scheduler address (``"tcp://host:8786"``) or a client; overrides ``workers``.
+    progress : bool or None
+        tqdm progress bar with ETA on stderr (None: only on a terminal).
+
+    Returns
+    -------
+    SweepReport
+    """
+    spec = as_spec(spec)
+    workers = _check_workers(workers)
+    version = code_version()
+    points = spec.points(version)
+    own_store = not isinstance(db, SweepStore)
+    if own_store:
+        path = Path(db)
+        if str(db) != ":memory:" and path.is_file() and path.stat().st_size and not resume:
+            with open_store(db, create=False) as existing:
+                n, bad = existing.count(), existing.count("error")
+            raise InvalidParameterError(
+                f"sweep database {str(db)!r} already exists ({n} points, {bad} failed); pass "
+                "--resume to continue it, or --out to write a new one")
+        store = open_store(db, create=True)
+    else:
+        store = db
+    try:
+        done = store.done_keys()
+        todo = [p for p in points if p.key not in done]
+        exp = get_experiment(spec.experiment)
+        if todo and exp.prepare is not None and scheduler is None and workers == 1:
+            exp.prepare([p.config for p in todo])  # imports/compiles before the clock starts
+        if scheduler is not None:
+            executor = f"dask {scheduler if isinstance(scheduler, str) else 'client'}"
+            stream = _dask(todo, version, scheduler)
+        elif workers == 1 or len(todo) <= 1:
+            executor, stream = "1 worker (in-process)", _serial(todo, version)
+        else:
+            executor = f"{workers} local workers"
+            stream = _pool(todo, version, min(workers, len(todo)), start_method)
+        run_id = store.begin_run(spec.as_dict(), version, executor)
+        start = time.perf_counter()
+        failed = computed = 0
+        status = "interrupted"
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(points), initial=len(points) - len(todo), unit="pt",
+                   desc=spec.name, disable=(not progress) if progress is not None else None,
+                   smoothing=0.05, dynamic_ncols=True)
+        try:
+            for pt, outcome in stream:
+                store.record(pt, outcome, run_id)
+                computed += 1
+                failed += outcome["status"] != "ok"
+                bar.update(1)
+                if failed:
+                    bar.set_postfix(failed=failed, refresh=False)
+            status = "finished"
+        finally:
+            bar.close()
+            stream.close()
+            store.end_run(run_id, status)
+        return SweepReport(spec.name, str(store.path), len(points), len(points) - len(todo),
+                           computed, failed, time.perf_counter() - start, executor)
+    finally:
+        if own_store:
+            store.close()

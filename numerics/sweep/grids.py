@@ -1,0 +1,77 @@
+r"""Grids for checks and figures, computed through the sweep engine.
+
+A check that needs a grid builds a :class:`~numerics.sweep.spec.SweepSpec`, runs it with
+:func:`~numerics.sweep.engine.run_sweep` (in memory, or in a database that then acts as
+a cache: ``resume`` semantics, nothing recomputed) and reads the outputs back as an
+array indexed like the grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theory._errors import LogitRegError
+
+from .engine import run_sweep
+from .spec import SweepSpec, code_version, make_point
+from .store import open_store
+
+__all__ = ["sweep_array", "run_grid", "benefit_diagram_sweep"]
+
+
+def run_grid(spec, db=None, *, workers: int = 1, progress=False):
+    """Run ``spec`` into ``db`` (None: a private in-memory store) and return the open
+    store (resume semantics: points already in ``db`` are reused)."""
+    store = open_store(":memory:" if db is None else db, create=True)
+    try:
+        run_sweep(spec, store, workers=workers, resume=True, progress=progress)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def sweep_array(spec: SweepSpec, store, output: str) -> np.ndarray:
+    r"""``output`` of every point as an array of shape ``(len(axis_1), ..., len(seeds))``
+    (grid order, seeds last). Raises if a point is missing or failed."""
+    version = code_version()
+    configs = list(spec.configs())
+    keys = [make_point(spec.experiment, c, spec.outputs, version).key for c in configs]
+    rows = {r["key"]: r for r in store.rows(keys)}
+    values = []
+    for cfg, key in zip(configs, keys):
+        row = rows.get(key)
+        if row is None or row["status"] != "ok":
+            why = "missing" if row is None else row["error"]
+            raise LogitRegError(f"sweep point {cfg} has no {output!r}: {why}")
+        v = row["result"].get(output)
+        values.append(np.nan if v is None else float(v))
+    shape = tuple(len(v) for _, v in spec.axes) + (len(spec.seeds),)
+    return np.asarray(values, dtype=float).reshape(shape)
+
+
+def benefit_diagram_sweep(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, seed=0,
+                          regularizer="quadratic", workers=1, db=None):
+    r"""B10 grid through the sweep engine: mean Gaussian accuracy over seeds of the
+    :math:`\alpha`-minimiser (``reg``) and of the unregularised direction (``unreg``),
+    arrays of shape ``(len(sigma_fs), len(sigma_ns))`` -- the return value of
+    :func:`numerics.experiments.invariance.benefit_diagram`.
+
+    Common random numbers: each seed's standardised draw is shared by every
+    :math:`\sigma_f`, :math:`\sigma_n` and :math:`\alpha` (see
+    :mod:`numerics.sweep.experiments`), so the regularised curve is flat in
+    :math:`\sigma_n` to solver precision (B9).
+    """
+    spec = SweepSpec.from_dict({
+        "name": "b10", "experiment": "benefit", "outputs": ["accuracy"],
+        "seeds": list(range(seed, seed + n_seeds)),
+        "grid": {"n": n, "d": d, "sigma_f": [float(s) for s in sigma_fs],
+                 "sigma_n": [float(s) for s in sigma_ns], "alpha": [0.0, float(alpha)],
+                 "regularizer": regularizer}})
+    store = run_grid(spec, db, workers=workers)
+    try:
+        acc = sweep_array(spec, store, "accuracy")  # (n, d, sigma_f, sigma_n, alpha, ...)
+    finally:
+        store.close()
+    acc = acc.reshape(len(sigma_fs), len(sigma_ns), 2, n_seeds).mean(axis=-1)
+    return acc[:, :, 1], acc[:, :, 0]
