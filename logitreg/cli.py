@@ -15,6 +15,8 @@ import sys
 
 from theory._errors import LogitRegError
 
+from ._args import available_cores, workers_arg
+
 __all__ = ["main"]
 
 
@@ -70,6 +72,9 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--full", action="store_true", help="paper-scale sizes (slow)")
     v.add_argument("--json", dest="json_file", help="write results as JSON to FILE")
     v.add_argument("--report", help="write a Markdown report with plots into DIR")
+    v.add_argument("--workers", type=workers_arg,
+                   help="checks run in N processes, one BLAS thread each (default: available "
+                        "cores; 1 = in this process)")
 
     # Larger subcommands live in their own modules: each exposes add_parser(sub) -> the
     # subparser, and run(args) -> exit code.
@@ -127,7 +132,8 @@ def _cmd_verify(args):
     from .verify import run_verify
 
     claims = [c.strip() for c in args.claims.split(",")] if args.claims else None
-    return run_verify(claims, full=args.full, json_file=args.json_file, report_dir=args.report)
+    return run_verify(claims, full=args.full, json_file=args.json_file, report_dir=args.report,
+                      workers=args.workers or available_cores())
 
 
 def main(argv=None) -> int:

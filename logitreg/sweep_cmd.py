@@ -19,26 +19,17 @@ database, ...); 130 interrupted (finished points are saved; rerun with ``--resum
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from theory._errors import InvalidParameterError
 
+from ._args import available_cores, workers_arg
+
 __all__ = ["add_parser", "run"]
 
 _ACTIONS = ("show", "export")
 _DESCRIPTION = __doc__.split("\n\n", 1)[1].replace("::\n\n", "").replace("``", "")
-
-
-def _workers(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"workers must be an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"workers must be >= 1, got {text!r}")
-    return value
 
 
 def add_parser(sub):
@@ -50,7 +41,7 @@ def add_parser(sub):
                    help="TOML sweep spec to run, or the action 'show'/'export'")
     p.add_argument("db", nargs="?", metavar="DB", help="database (for show/export)")
     run = p.add_argument_group("running a spec")
-    run.add_argument("--workers", type=_workers,
+    run.add_argument("--workers", type=workers_arg,
                      help="local worker processes (default: available cores; 1 = in-process)")
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (needs [dask])")
@@ -70,13 +61,6 @@ def _refuse_options(args, action, names):
         if value not in (None, False):
             flag = "--" + name.replace("_", "-") if name != "output" else "-o/--output"
             raise InvalidParameterError(f"{flag} does not apply to 'sweep {action}'")
-
-
-def _available_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def run(args) -> int:
@@ -107,7 +91,7 @@ def run(args) -> int:
             "--workers sets the local pool; with --scheduler the cluster's workers are used")
     spec = sweep.load_spec(args.target)
     db = args.out or f"{Path(args.target).stem}.sqlite"
-    workers = args.workers or _available_cores()
+    workers = args.workers or available_cores()
     try:
         report = sweep.run_sweep(spec, db, workers=workers, scheduler=args.scheduler,
                                  resume=args.resume,

@@ -12,7 +12,7 @@ from pathlib import Path
 from theory._errors import InvalidParameterError
 
 from ._io import atomic_write_text
-from .checks import registry, run_check
+from .checks import CheckResult, registry, run_check
 
 __all__ = ["run_verify"]
 
@@ -28,8 +28,59 @@ def _short(evidence: dict, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def run_verify(claims=None, *, full=False, json_file=None, report_dir=None) -> int:
-    """Run the selected checks (all when ``claims`` is None); return the exit code."""
+def _worker_init():
+    """Pool worker: one BLAS/OpenMP/rayon thread (two workers on two cores must not run
+    four BLAS threads each: oversubscription slowed dense solves 6-150x); Ctrl-C is the
+    parent's to handle."""
+    import os
+    import signal
+
+    from threadpoolctl import threadpool_limits
+
+    os.environ["RAYON_NUM_THREADS"] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threadpool_limits(limits=1)
+
+
+def _run_indexed(claim, index, full, report_dir):
+    statement, fn = registry()[claim][index]
+    return run_check(claim, statement, fn, full=full, report_dir=report_dir)
+
+
+def _run_pool(selected, workers, full, report_dir, bar):
+    """Results in ``selected`` order; checks are independent and deterministic (explicit
+    seeds), so the verdicts do not depend on ``workers``."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("fork")  # the registry is already imported
+    results = [None] * len(selected)
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+    try:
+        futures = {pool.submit(_run_indexed, claim, index, full, report_dir): i
+                   for i, (claim, index) in enumerate(selected)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # the worker died (e.g. killed): a failed check
+                claim, index = selected[i]
+                statement = registry()[claim][index][0]
+                results[i] = CheckResult(claim, statement,
+                                         {"error": f"{type(exc).__name__}: {exc}"}, "-", False)
+            bar.set_postfix_str(selected[i][0])
+            bar.update()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
+
+
+def run_verify(claims=None, *, full=False, json_file=None, report_dir=None,
+               workers: int = 1) -> int:
+    """Run the selected checks (all when ``claims`` is None) in ``workers`` processes
+    (1: in this process); return the exit code."""
     from tqdm import tqdm
 
     reg = registry()
@@ -38,15 +89,21 @@ def run_verify(claims=None, *, full=False, json_file=None, report_dir=None) -> i
         if unknown:
             raise InvalidParameterError(
                 f"unknown claim ID(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(reg))}")
-    selected = [(c, s, fn) for c in (claims or sorted(reg)) for s, fn in reg[c]]
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise InvalidParameterError(f"workers must be an integer >= 1, got {workers!r}")
+    selected = [(c, i) for c in (claims or sorted(reg)) for i in range(len(reg[c]))]
     out_dir = Path(report_dir) if report_dir else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
-    bar = tqdm(selected, desc="verify", unit="check", file=sys.stderr, disable=None)
-    for claim, statement, fn in bar:
-        bar.set_postfix_str(claim)
-        results.append(run_check(claim, statement, fn, full=full, report_dir=out_dir))
+    bar = tqdm(total=len(selected), desc="verify", unit="check", file=sys.stderr, disable=None)
+    if workers == 1 or len(selected) == 1:
+        results = []
+        for claim, index in selected:
+            bar.set_postfix_str(claim)
+            results.append(_run_indexed(claim, index, full, out_dir))
+            bar.update()
+    else:
+        results = _run_pool(selected, min(workers, len(selected)), full, out_dir, bar)
     bar.close()
 
     print(f"{'ID':<5} {'verdict':<7} {'sec':>7}  {'claim':<50} evidence")
