@@ -7,7 +7,7 @@ silent NaN, never a "converged" result that did not converge.
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import given, strategies as st
 
 from numerics import compile_binary, compile_multiclass
 from numerics.estimator import LogitRegularizedClassifier, MaxMarginClassifier
@@ -168,6 +168,5 @@ def test_nan_never_silently_returned_by_target():
             try:
                 value = c.target(alpha)
             except LogitRegError:
-                continue
-            assume(True)
+                continue  # a refusal naming the reason is the other allowed outcome
             assert np.isfinite(value), (name, alpha)
