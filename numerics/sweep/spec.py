@@ -28,6 +28,7 @@ never depends on the grid order or on the worker that runs it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -49,11 +50,27 @@ _TOP_KEYS = ("name", "experiment", "description", "seeds", "outputs", "grid")
 _SHAPE_KEYS = ("lam", "ratio")
 
 
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """The version string that enters every point key (``logitreg.__version__``)."""
+    """The version that enters every point key: ``logitreg.__version__`` plus a hash of the
+    sources of ``theory/`` and ``numerics/`` and of the NumPy/SciPy/SymPy versions, so a
+    resumed sweep never reuses points computed by different code (and a Dask worker
+    running other code is detected)."""
+    import numpy
+    import scipy
+    import sympy
+
     from logitreg import __version__
 
-    return __version__
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parents[2]
+    for package in ("theory", "numerics"):
+        for path in sorted((root / package).rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    for module in (numpy, scipy, sympy):
+        h.update(f"{module.__name__}={module.__version__}".encode())
+    return f"{__version__}+{h.hexdigest()[:12]}"
 
 
 def canonical_json(obj) -> str:
