@@ -84,7 +84,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 #: Subcommands defined in ``logitreg.<name>_cmd`` modules.
-_PLUGINS = ("sweep", "theory")
+_PLUGINS = ("sweep", "theory", "figure")
 
 
 def _plugin(name):

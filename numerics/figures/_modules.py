@@ -1,0 +1,5 @@
+"""Imports every figure module (each registers its figures on import)."""
+
+from . import binary  # noqa: F401
+from . import multiclass  # noqa: F401
+from . import realdata  # noqa: F401
