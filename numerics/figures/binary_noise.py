@@ -1,0 +1,1 @@
+"""Figures (issue 7): being written."""
