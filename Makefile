@@ -1,11 +1,16 @@
 # Two entry points on a fresh clone: `make verify` and `make test`.
 # Each creates or refreshes .venv from pyproject.toml, then runs.
+# `make notebooks` (optional extra `notebooks`) executes notebooks/*.py into
+# notebooks/_build/NAME.ipynb with outputs and NAME.html.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NB_STAMP := $(VENV)/.installed-notebooks
+NOTEBOOKS := $(sort $(wildcard notebooks/*.py))
+NB_BUILD := notebooks/_build
 
-.PHONY: verify verify-full test test-all bench clean
+.PHONY: verify verify-full test test-all bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +31,19 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
+# The notebook tools are an extra on top of `.[test]`: `make test` never needs them.
+$(NB_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,notebooks]'
+	touch $(NB_STAMP)
+
+notebooks: $(NB_STAMP)
+	mkdir -p $(NB_BUILD)
+	@set -e; for nb in $(NOTEBOOKS); do \
+		name=$$(basename $$nb .py); \
+		echo "== $$nb -> $(NB_BUILD)/$$name.ipynb, $$name.html"; \
+		$(BIN)/jupytext --to ipynb --execute --output $(NB_BUILD)/$$name.ipynb $$nb; \
+		$(BIN)/jupyter nbconvert --to html --log-level WARN $(NB_BUILD)/$$name.ipynb; \
+	done
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis $(NB_BUILD)
