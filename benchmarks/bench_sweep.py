@@ -1,8 +1,11 @@
 r"""Benchmark: the sweep engine (issue 8). Not a test.
 
 A 200-point sweep of the ``accuracy`` experiment (Newton minimiser of the quadratic
-logit-regularised loss, alpha=0.2, on binary signal plus noise with N=400, d=280,
-20 sigma_n values x 10 seeds; ~50 ms per point on one core):
+logit-regularised loss, alpha=0.2, on binary signal plus noise with N=1000, d=700,
+20 sigma_n values x 10 seeds; ~50 ms per point on one core). With much cheaper points
+(``--n 400 --d 280``: ~7 ms) the pool's fixed start-up per sweep (~0.15 s, two workers
+forked from the fork server) is ~10 % of the whole 1.3 s sweep and the speedup drops to
+~1.6x; a sweep that short does not need workers.
 
 1. **Per-point overhead** of the engine (spec expansion, hashing, SQLite write per point,
    progress bookkeeping; ``workers=1``, in-process) against the same solves in a plain
@@ -13,12 +16,15 @@ logit-regularised loss, alpha=0.2, on binary signal plus noise with N=400, d=280
    process (it imports the numerics, a few seconds); that start-up is timed separately.
 
 Each timing is the best of ``--repeat`` interleaved runs (the machine may be shared; the
-load average is printed next to the table). The overhead is also given in CPU time
+load average is printed next to the table). The engine keeps freed arrays for the next point (glibc
+``mallopt``, ``numerics.sweep.engine._keep_freed_memory``); the plain loop runs with the
+default allocator, as a user's loop would, so the engine can come out *faster* than it.
+The overhead is also given in CPU time
 (``time.process_time``) of the single-threaded in-process runs, which other users' load
 does not inflate, and as the engine's own bookkeeping (wall time minus the time spent
 inside the points, measured in the same run).
 
-Run: ``PYTHONPATH=. python benchmarks/bench_sweep.py [--repeat 3] [--n 400] [--d 280]``.
+Run: ``PYTHONPATH=. python benchmarks/bench_sweep.py [--repeat 3] [--n 1000] [--d 700]``.
 """
 
 from __future__ import annotations
@@ -64,8 +70,8 @@ def _plain_loop(points):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--n", type=int, default=400)
-    parser.add_argument("--d", type=int, default=280)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--d", type=int, default=700)
     parser.add_argument("--points", type=int, default=200)
     args = parser.parse_args(argv)
 
