@@ -18,140 +18,53 @@ from typing import Callable
 import mpmath
 import numpy as np
 import sympy as sp
-from scipy import optimize
 
 from theory import (ALPHA, G, T, cross_entropy, derive_binary, derive_multiclass,
                     get_regularizer, logit_symbols)
-from theory._errors import ConvergenceError, InvalidParameterError, check_alpha
+from theory._errors import check_alpha
 from theory._solve import drop_dirac
 
+from ._generated import GeneratedFunction, generate, wrap_numpy
 from ._primitives import MPMATH_PRIMITIVES, NUMPY_PRIMITIVES
+from ._stationary import T_MAX, stationary_point as _stationary_point
 
 __all__ = ["CompiledBinary", "CompiledMulticlass", "compile_binary", "compile_multiclass",
            "cross_entropy_functions",
-           "lambdify_numpy", "lambdify_mpmath", "T_MAX"]
+           "lambdify_numpy", "lambdify_mpmath", "generate_numpy", "generate_mpmath", "T_MAX"]
 
-#: Largest |t| at which the compiled functions are guaranteed finite and warning-free.
-T_MAX = 1.0e4
+
+#: ``lambdify`` settings of :func:`lambdify_numpy` and :func:`lambdify_mpmath`, shared with
+#: :func:`generate_numpy` so that cached and live functions are the same code.
+NUMPY_MODULES = [NUMPY_PRIMITIVES, "numpy"]
+NUMPY_CSE = True
+MPMATH_MODULES = [MPMATH_PRIMITIVES, "mpmath"]
 
 
 def lambdify_numpy(args, expr) -> Callable:
     """``lambdify(args, expr)`` onto NumPy with the stable primitives, common-subexpression
-    eliminated; the result accepts scalars and arrays."""
-    fn = sp.lambdify(tuple(args), expr, modules=[NUMPY_PRIMITIVES, "numpy"], cse=True)
-    mp_fn = []  # built on first need: the 50-digit fallback for points float64 cannot do
-
-    @functools.wraps(fn)
-    def call(*values):
-        # Overflow to +-inf is the correctly rounded float64 value of a huge result; a NaN
-        # (0/0, inf - inf inside the expression) is not, and is redone below at 50 digits.
-        with np.errstate(all="ignore"):
-            out = fn(*values)
-        scalar = np.ndim(out) == 0 and not any(np.ndim(v) for v in values)
-        shape = np.broadcast_shapes(*[np.shape(v) for v in values])
-        out = np.broadcast_to(np.asarray(out, dtype=float), shape).copy()
-        bad = np.isnan(out)
-        if bad.any():
-            if not mp_fn:
-                mp_fn.append(lambdify_mpmath(args, expr))
-            cols = [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values]
-            for idx in zip(*np.nonzero(bad)) if out.ndim else [()]:
-                out[idx] = _mp_point(mp_fn[0], expr, args, [c[idx] for c in cols])
-        return float(out) if scalar else out
-    return call
-
-
-def _mp_point(mp_fn, expr, args, point) -> float:
-    """``expr`` at one point in 50-digit arithmetic, rounded to float64; our error if it
-    is undefined there (so no NaN ever leaves a compiled function silently)."""
-    where = ", ".join(f"{a} = {float(v)!r}" for a, v in zip(args, point))
-    if not all(np.isfinite(point)):
-        raise InvalidParameterError(f"compiled function called with a non-finite value: {where}")
-    try:
-        with mpmath.workdps(50):
-            value = mp_fn(*[mpmath.mpf(float(v)) for v in point])
-            if isinstance(value, mpmath.mpc) and abs(value.imag) < mpmath.mpf(10) ** -40:
-                value = value.real
-            value = float(value)
-    except (ZeroDivisionError, ValueError, TypeError, OverflowError):
-        value = float("nan")
-    if np.isnan(value):
-        raise InvalidParameterError(
-            f"{sp.sstr(expr)[:120]} is undefined at {where} (not differentiable there?)")
-    return value
+    eliminated; the result accepts scalars and arrays (:func:`._generated.wrap_numpy`: no
+    warnings, NaN points redone at 50 digits)."""
+    fn = sp.lambdify(tuple(args), expr, modules=NUMPY_MODULES, cse=NUMPY_CSE)
+    return wrap_numpy(fn, tuple(str(a) for a in args),
+                      lambda: lambdify_mpmath(args, expr), lambda: sp.sstr(expr)[:120])
 
 
 def lambdify_mpmath(args, expr) -> Callable:
     """``lambdify(args, expr)`` onto mpmath (precision set by the caller's ``workdps``)."""
-    return sp.lambdify(tuple(args), expr, modules=[MPMATH_PRIMITIVES, "mpmath"])
+    return sp.lambdify(tuple(args), expr, modules=MPMATH_MODULES)
 
 
-def _newton_polish(dfun, d2fun, t, args, steps=3):
-    """A few Newton steps on ``dfun = 0``; each accepted only if it reduces ``|dfun|``."""
-    r = abs(dfun(t, *args))
-    for _ in range(steps):
-        h = d2fun(t, *args)
-        if not np.isfinite(h) or h <= 0:
-            break
-        cand = t - dfun(t, *args) / h
-        rc = abs(dfun(cand, *args))
-        if not rc < r:
-            break
-        t, r = cand, rc
-    return t
+def generate_numpy(args, expr) -> GeneratedFunction:
+    """The source of :func:`lambdify_numpy` (with its mpmath fallback) as a storable
+    :class:`._generated.GeneratedFunction`; :func:`._generated.load` gives the same
+    function without SymPy."""
+    return generate(args, expr, NUMPY_MODULES, kind="numpy", cse=NUMPY_CSE,
+                    fallback=generate_mpmath(args, expr))
 
 
-def _bracket_root(dfun, args, mp_dfun=None, lo=0.0):
-    """Root of ``dfun(t) = 0`` on ``(lo, T_MAX]`` with ``dfun(lo) < 0``, by doubling.
-
-    When the float64 derivative underflows to exactly 0 before changing sign (targets
-    beyond t ~ 700, e.g. the confidence penalty at tiny alpha), the bracket and the root
-    are found with the mpmath derivative at 30 digits instead.
-    """
-    hi = 1.0
-    while True:
-        value = dfun(hi, *args)
-        if value > 0:
-            break
-        if value == 0.0 and mp_dfun is not None:
-            return _mp_bracket_root(mp_dfun, args, lo)
-        lo, hi = hi, 2 * hi
-        if hi > T_MAX:
-            raise ConvergenceError(
-                f"no stationary point with t <= {T_MAX:g} (alpha = {args[0]!r} too small)")
-    return optimize.brentq(dfun, lo, hi, args=args, xtol=1e-300,
-                           rtol=4 * np.finfo(float).eps, maxiter=500)
-
-
-def _mp_bracket_root(mp_dfun, args, lo):
-    with mpmath.workdps(30):
-        margs = [mpmath.mpf(repr(float(a))) for a in args]
-        lo, hi = mpmath.mpf(lo), mpmath.mpf(max(lo, 1.0))
-        while mp_dfun(hi, *margs) < 0:
-            lo, hi = hi, 2 * hi
-            if hi > 4 * T_MAX:
-                raise ConvergenceError(
-                    f"no stationary point with t <= {T_MAX:g} (alpha = {args[0]!r} too small)")
-        # Bisection on the sign: the derivative is ~1e-400 here, below any absolute
-        # tolerance findroot would use, but its sign is exact at 30 digits.
-        while hi - lo > 1e-17 * hi:
-            mid = (lo + hi) / 2
-            if mp_dfun(mid, *margs) < 0:
-                lo = mid
-            else:
-                hi = mid
-        return float((lo + hi) / 2)
-
-
-def _stationary_point(a, alpha_max, closed, dfun, d2fun, mp_dfun) -> float:
-    """The positive root of ``dfun(., a) = 0``: 0 in the degenerate range, the closed form
-    when there is one, else a bracketed Brent root polished by Newton."""
-    if a >= alpha_max:
-        return 0.0  # degenerate range: the kink of a non-smooth f pins the target at 0
-    if closed is not None:
-        return float(closed(a))
-    root = _bracket_root(dfun, (a,), mp_dfun)
-    return float(_newton_polish(dfun, d2fun, root, (a,)))
+def generate_mpmath(args, expr) -> GeneratedFunction:
+    """The source of :func:`lambdify_mpmath` as a storable artefact."""
+    return generate(args, expr, MPMATH_MODULES, kind="mpmath")
 
 
 def _map_alpha(alpha, fn, caller):

@@ -178,7 +178,7 @@ def _cli(*args):
 
 def test_cli_accuracy_json_and_errors():
     out = _cli("theory", "accuracy", "--regularizer", "quadratic", "--alpha", "0.2",
-               "--lam", "0.5", "--kappa", "2", "--json")
+               "--lam", "0.5", "--kappa", "2", "--json", "--certify")
     assert out.returncode == 0, out.stderr
     rec = json.loads(out.stdout)
     for key in ("accuracy", "cosine", "mu", "a", "gamma", "lam_sep", "certificate"):

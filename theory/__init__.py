@@ -10,17 +10,41 @@ Public API::
 See THEORY.md §1 (binary) and §4 (multiclass).
 """
 
-from ._cache import disk_cached
-from ._derive import BinaryDerivation, cross_entropy, derive_binary, finite_minimum
-from ._errors import (CollapsedMinimizerError, ConvergenceError, InvalidParameterError,
-                      InvalidTypeError, LogitRegError, UnsafeExpressionError, resource_guard)
-from ._functions import LogSumExp, Sigmoid, Softplus, to_elementary
-from ._multiclass import G, MulticlassDerivation, derive_multiclass
-from ._properties import (Property, check_convex, check_convex_multiclass, check_even,
-                          check_symmetric)
-from ._registry import (ALPHA, BUILTIN, T, Regularizer, confidence_penalty, from_expression,
-                        get_regularizer, label_smoothing, list_regularizers, logit_symbols,
-                        maxsup, quadratic)
+import importlib
+
+# Public names resolve lazily (PEP 562), as in `numerics`: `import theory` (and so
+# `from theory._errors import ...`) does not import SymPy; the first name that needs it does.
+_LAZY = {
+    "._cache": ("disk_cached",),
+    "._derive": ("BinaryDerivation", "cross_entropy", "derive_binary", "finite_minimum"),
+    "._errors": ("CollapsedMinimizerError", "ConvergenceError", "InvalidParameterError",
+                 "InvalidTypeError", "LogitRegError", "UnsafeExpressionError",
+                 "resource_guard"),
+    "._functions": ("LogSumExp", "Sigmoid", "Softplus", "to_elementary"),
+    "._multiclass": ("G", "MulticlassDerivation", "derive_multiclass"),
+    "._properties": ("Property", "check_convex", "check_convex_multiclass", "check_even",
+                     "check_symmetric"),
+    "._registry": ("ALPHA", "BUILTIN", "T", "Regularizer", "confidence_penalty",
+                   "from_expression", "get_regularizer", "label_smoothing",
+                   "list_regularizers", "logit_symbols", "maxsup", "quadratic"),
+    "._summary": ("properties",),
+}
+_WHERE = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name):
+    try:
+        module = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module 'theory' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "ALPHA", "BUILTIN", "G", "T", "BinaryDerivation", "MulticlassDerivation", "Property",
@@ -33,16 +57,3 @@ __all__ = [
     "list_regularizers", "logit_symbols", "maxsup", "properties", "quadratic",
     "to_elementary",
 ]
-
-
-@disk_cached
-def properties(regularizer) -> dict:
-    r"""Convex, even and finite-minimum properties of a regulariser's binary form, each a
-    :class:`Property` with how it was established (THEORY.md §1 table)."""
-    reg = get_regularizer(regularizer)
-    with resource_guard(f"regulariser {reg.name!r} (f(t) = {reg.binary})"):
-        return {
-            "convex": check_convex(reg.binary, T),
-            "even": check_even(reg.binary, T),
-            "finite_minimum": finite_minimum(reg),
-        }

@@ -43,8 +43,8 @@ from scipy import optimize, special
 
 from theory._errors import ConvergenceError, InvalidParameterError, InvalidTypeError, check_alpha
 
-from ..compiled import compile_binary
-from ._loss import CompiledLoss, compiled_loss, is_square, prox
+from .._generated import generated_cache, load
+from ._loss import CompiledLoss, compiled_loss, is_square, loss_target, prox
 
 __all__ = ["Prediction", "predict", "solve_fixed_point", "residuals", "square_closed_form",
            "gh_rule", "check_kappa", "check_lam"]
@@ -93,15 +93,21 @@ def check_lam(lam, caller, *, upper=1.0):
     return v
 
 
-@functools.lru_cache(maxsize=1)
-def _square_functions():
-    import sympy as sp
-
+@generated_cache
+def _square_artefacts():
+    """Generated source (``math`` module) of the square-loss closed form (mu, a^2, gamma)."""
     from theory.asymptotics import KAPPA, LAM, TARGET, square_loss_solution
+
+    from .._generated import generate
 
     sol = square_loss_solution(TARGET)
     args = (LAM, KAPPA, TARGET)
-    return tuple(sp.lambdify(args, sol[k], "math") for k in ("mu", "a2", "gamma"))
+    return tuple(generate(args, sol[k], "math", kind="math") for k in ("mu", "a2", "gamma"))
+
+
+@functools.lru_cache(maxsize=1)
+def _square_functions():
+    return tuple(load(art) for art in _square_artefacts())
 
 
 def square_closed_form(lam: float, kappa: float, target: float = 1.0) -> tuple:
@@ -191,9 +197,7 @@ def _solve_at(loss, lam, kappa, start, rule=None):
 
 def _start(regularizer, alpha, lam, kappa):
     """Square-loss closed form with the target and curvature of l (alpha > 0)."""
-    comp = compile_binary(regularizer)
-    tstar = comp.target(alpha)
-    curv = float(comp.d2loss(tstar, alpha)) if comp.derivation.smooth else 1.0
+    tstar, curv = loss_target(regularizer, alpha)
     mu, a, _ = square_closed_form(lam, kappa, max(tstar, 1e-3))
     return mu, a, lam / (curv * (1.0 - lam))
 

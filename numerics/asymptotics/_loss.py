@@ -12,6 +12,10 @@ whose left side is strictly increasing for convex :math:`\ell`; the root is brac
 and found by Newton steps safeguarded by bisection. A kink of :math:`\ell` at 0 with
 one-sided slopes :math:`s_- < s_+` maps the whole interval
 :math:`x \in [\gamma s_-, \gamma s_+]` to :math:`p = 0`.
+
+For a regulariser given by name the ``lambdify`` source of every function here is kept in
+the generated-source disk cache (:mod:`numerics._generated`), so a warm process compiles
+the loss without importing SymPy.
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ from typing import Callable
 
 import mpmath
 import numpy as np
-import sympy as sp
 
-from theory import ALPHA, T
-from theory._errors import ConvergenceError, InvalidParameterError
-from theory.asymptotics import SQUARE, asymptotic_loss
+from theory._errors import ConvergenceError, InvalidParameterError, check_alpha
 
-from ..compiled import lambdify_mpmath, lambdify_numpy
+from .._generated import UncacheableError, generated_cache, load
+from .._stationary import stationary_point
 
-__all__ = ["CompiledLoss", "compiled_loss", "prox", "mp_prox"]
+__all__ = ["CompiledLoss", "compiled_loss", "prox", "mp_prox", "loss_target"]
+
+#: Name of the pure square loss; equals ``theory.asymptotics.SQUARE`` (tested), repeated
+#: here so that recognising it does not import SymPy.
+SQUARE = "square"
 
 #: Grid on which a loss is checked for convexity (the CGMT needs convex l):
 #: l'' of every built-in is smooth on this scale, and |t| > 60 is in the linear/quadratic tail.
@@ -55,15 +61,86 @@ class CompiledLoss:
         return self.kink is None
 
 
-@functools.lru_cache(maxsize=16)
-def _lambdified(name):
+@generated_cache
+def _artefacts(name: str) -> dict:
+    """Generated source of :func:`_lambdified` for a regulariser name (or ``"square"``):
+    ``l'``, ``l''`` (NumPy, mpmath), the kink slopes, and (regularisers) the target data
+    ``(closed form or None, alpha_max, smooth)`` of :func:`theory.derive_binary`."""
+    import sympy as sp
+
+    from theory import ALPHA, T, derive_binary
+    from theory.asymptotics import asymptotic_loss
+
+    from ..compiled import generate_mpmath, generate_numpy
+
     loss = asymptotic_loss(name)
+    args = (T, ALPHA)
+    kink = None
+    if loss.kink is not None:
+        kink = tuple(generate_numpy((ALPHA,), sp.sympify(k)) for k in loss.kink)
+    target = None
+    if not is_square(name):
+        d = derive_binary(name)
+        closed = None
+        if d.target_closed_form is not None:
+            closed = generate_numpy((ALPHA,), d.target_closed_form)
+        target = (closed, float(d.alpha_max), bool(d.smooth))
+    return {"dloss": generate_numpy(args, loss.dloss), "d2loss": generate_numpy(args, loss.d2loss),
+            "mp_dloss": generate_mpmath(args, loss.dloss),
+            "mp_d2loss": generate_mpmath(args, loss.d2loss), "kink": kink, "target": target}
+
+
+def _live(regularizer):
+    import sympy as sp
+
+    from theory import ALPHA, T
+    from theory.asymptotics import asymptotic_loss
+
+    from ..compiled import lambdify_mpmath, lambdify_numpy
+
+    loss = asymptotic_loss(regularizer)
     args = (T, ALPHA)
     kink = None
     if loss.kink is not None:
         kink = tuple(lambdify_numpy((ALPHA,), sp.sympify(k)) for k in loss.kink)
     return (lambdify_numpy(args, loss.dloss), lambdify_numpy(args, loss.d2loss),
-            lambdify_mpmath(args, loss.dloss), lambdify_mpmath(args, loss.d2loss), kink)
+            lambdify_mpmath(args, loss.dloss), lambdify_mpmath(args, loss.d2loss), kink, None)
+
+
+@functools.lru_cache(maxsize=16)
+def _lambdified(name):
+    """``(l', l'', mp l', mp l'', kink slope functions or None, target data or None)``:
+    from the generated-source cache for a name, compiled live for a ``Regularizer``."""
+    if isinstance(name, str):
+        try:
+            art = _artefacts(name)
+        except UncacheableError:
+            return _live(name)
+        kink = None if art["kink"] is None else tuple(load(k) for k in art["kink"])
+        target = art["target"]
+        if target is not None:
+            closed, amax, smooth = target
+            target = (None if closed is None else load(closed), amax, smooth)
+        return (load(art["dloss"]), load(art["d2loss"]), load(art["mp_dloss"]),
+                load(art["mp_d2loss"]), kink, target)
+    return _live(name)
+
+
+def loss_target(regularizer, alpha: float) -> tuple:
+    r"""Target :math:`t^*(\alpha) = \arg\min_t \ell(t)` and curvature :math:`\ell''(t^*)`
+    (1.0 for a non-smooth loss), as :meth:`numerics.CompiledBinary.target` computes them
+    (same functions, same root finder)."""
+    d1, d2, mp1, _, _, target = _lambdified(regularizer)
+    if target is None:
+        from ..compiled import compile_binary
+
+        comp = compile_binary(regularizer)
+        tstar = comp.target(alpha)
+        return tstar, float(comp.d2loss(tstar, alpha)) if comp.derivation.smooth else 1.0
+    closed, amax, smooth = target
+    check_alpha(alpha, caller=f"target({regularizer!r})", allow_zero=False)
+    tstar = stationary_point(float(alpha), amax, closed, d1, d2, mp1)
+    return tstar, float(d2(tstar, alpha)) if smooth else 1.0
 
 
 def compiled_loss(regularizer, alpha: float) -> CompiledLoss:
@@ -77,7 +154,7 @@ def compiled_loss(regularizer, alpha: float) -> CompiledLoss:
         penalty at large :math:`\alpha`): the CGMT fixed point needs a convex loss.
     """
     key = regularizer if isinstance(regularizer, str) else regularizer
-    d1, d2, mp1, mp2, kink_fns = _lambdified(key)
+    d1, d2, mp1, mp2, kink_fns, _ = _lambdified(key)
     a = float(alpha)
     name = key if isinstance(key, str) else key.name
     h = d2(_CONVEX_GRID, a)
@@ -198,4 +275,5 @@ def mp_prox(loss: CompiledLoss, x, gamma, start: float, *, alpha=None):
 
 
 def is_square(regularizer) -> bool:
+    """Whether ``regularizer`` names the pure square loss :math:`(t-1)^2`."""
     return isinstance(regularizer, str) and regularizer == SQUARE

@@ -31,24 +31,34 @@ import math
 
 import mpmath
 import numpy as np
-import sympy as sp
 from scipy import optimize, special
 
 from theory._errors import ConvergenceError, InvalidParameterError
-from theory.asymptotics import M, positive_part_moment
+
+from .._generated import generated_cache, load
 
 __all__ = ["separability_threshold", "positive_part", "mp_separability_threshold",
            "MaxMarginPrediction", "maxmargin_predict"]
 
-_MARGIN = sp.Symbol("margin", real=True)
+
+@generated_cache
+def _p2_artefacts():
+    """Generated source of :math:`P_2` and :math:`P_2'` (SciPy, then mpmath)."""
+    import sympy as sp
+
+    from theory.asymptotics import M, positive_part_moment
+
+    from .._generated import generate
+
+    expr = positive_part_moment()
+    d1 = sp.diff(expr, M)
+    return tuple(generate((M,), e, module, kind=module)
+                 for module in ("scipy", "mpmath") for e in (expr, d1))
 
 
 @functools.lru_cache(maxsize=1)
 def _p2():
-    expr = positive_part_moment()
-    d1 = sp.diff(expr, M)
-    return (sp.lambdify((M,), expr, "scipy"), sp.lambdify((M,), d1, "scipy"),
-            sp.lambdify((M,), expr, "mpmath"), sp.lambdify((M,), d1, "mpmath"))
+    return tuple(load(art) for art in _p2_artefacts())
 
 
 def positive_part(m):
