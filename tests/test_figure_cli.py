@@ -5,17 +5,8 @@ import json
 
 import pytest
 
-from logitreg.cli import main
 from numerics.figures import get_figure, list_figures
-
-
-def _run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse-level errors exit directly
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.test_cli import _run
 
 
 def test_list_names_every_registered_figure(capsys):
