@@ -189,3 +189,34 @@ def test_cli_accuracy_json_and_errors():
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "1.5" in bad.stderr
     sep = _cli("theory", "separability", "--kappa", "1", "--json")
     assert sep.returncode == 0 and abs(json.loads(sep.stdout)["lam_sep"] - 0.270268) < 1e-6
+
+
+# ------------------------------------------------------------- A1 finite-size trend rule
+def _rows(gaps_by_d, n_conf=50, seed=0):
+    """Synthetic A1 rows (reg, alpha, lam, kappa, d, pred, sim, se): |sim - pred| drawn
+    around the given mean gap per d (half-normal noise of that scale)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d, g in gaps_by_d.items():
+        for e in np.abs(rng.normal(0.0, g * math.sqrt(math.pi / 2), n_conf)):
+            rows.append(("quadratic", 0.2, 0.5, 2.0, d, 0.9, 0.9 + e, 1e-3))
+    return rows
+
+
+def test_gap_trend_accepts_a_noise_floor_and_refuses_growth():
+    from numerics.experiments.asymptotic_checks import gap_trend
+
+    ds = (200, 400, 800, 1600)
+    # a decrease that reaches a noise floor: the last step goes up by less than its noise
+    floor = gap_trend(_rows({200: 1.4e-3, 400: 1.0e-3, 800: 6.0e-4, 1600: 6.4e-4}), ds)
+    assert floor["shrinking"]
+    # a gap that grows with d is not convergence, whatever the noise
+    grow = gap_trend(_rows({200: 4e-4, 400: 6e-4, 800: 9e-4, 1600: 1.4e-3}), ds)
+    assert not grow["shrinking"] and not grow["strict"]
+    # flat at the noise floor from the start: no resolved decrease, so not shown
+    flat = gap_trend(_rows({200: 6e-4, 400: 6e-4, 800: 6e-4, 1600: 6e-4}), ds)
+    assert not flat["shrinking"]
+    # the standard error is that of a mean of 50 half-normal values
+    g = np.array([abs(r[6] - r[5]) for r in _rows({200: 1e-3}) if r[4] == 200])
+    assert gap_trend(_rows({200: 1e-3}), (200,))["ses"][200] == pytest.approx(
+        g.std(ddof=1) / math.sqrt(g.size), rel=1e-12)

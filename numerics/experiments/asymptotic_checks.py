@@ -116,6 +116,33 @@ def a1_table(cfg, seed=0):
     return rows
 
 
+def gap_trend(rows, ds, *, z: float = 2.0) -> dict:
+    r"""Finite-size convergence of the A1 table: per dimension the mean absolute gap
+    :math:`\bar g_d = \operatorname{mean}|sim - pred|` over configurations and its standard
+    error :math:`s_d` (std of the :math:`|gap|` / :math:`\sqrt{n_{conf}}`).
+
+    ``strict``: :math:`\bar g` non-increasing in :math:`d`. ``shrinking``: the same up to
+    noise, :math:`\bar g_{d'} \le \bar g_d + z\sqrt{s_d^2 + s_{d'}^2}` for consecutive
+    :math:`d < d'`, *and* a resolved decrease over the whole range,
+    :math:`\bar g_{d_{max}} < \bar g_{d_{min}} - z\sqrt{s_{d_{min}}^2 + s_{d_{max}}^2}`.
+    Why not ``strict``: once the CGMT bias falls below the seed noise of the simulations
+    (10 seeds), :math:`\bar g_d` sits at a noise floor and its order between the largest
+    two dimensions is a coin toss (A1 at paper size: 0.57e-3 +- 0.10e-3 at d=800,
+    0.68e-3 +- 0.09e-3 at d=1600, every configuration within 1.2 SE of its prediction).
+    """
+    gaps, ses = {}, {}
+    for d in ds:
+        g = np.array([abs(r[6] - r[5]) for r in rows if r[4] == d])
+        gaps[d] = float(g.mean())
+        ses[d] = float(g.std(ddof=1) / math.sqrt(g.size)) if g.size > 1 else 0.0
+    pairs = list(zip(ds, ds[1:]))
+    strict = all(gaps[a] >= gaps[b] for a, b in pairs)
+    within = all(gaps[b] <= gaps[a] + z * math.hypot(ses[a], ses[b]) for a, b in pairs)
+    lo, hi = ds[0], ds[-1]
+    resolved = gaps[hi] < gaps[lo] - z * math.hypot(ses[lo], ses[hi])
+    return {"gaps": gaps, "ses": ses, "strict": strict, "shrinking": within and resolved}
+
+
 @register("A1", "CGMT fixed point predicts the proportional-limit accuracy")
 def check_a1(full: bool = False, report_dir=None) -> CheckResult:
     cfg = _A1_FULL if full else _A1_REDUCED
@@ -127,16 +154,18 @@ def check_a1(full: bool = False, report_dir=None) -> CheckResult:
     # Student-t quantile (two-sided 0.27%), 4.09 for 10 seeds.
     from scipy import stats
     band = float(stats.t.ppf(1 - 0.00135, cfg["n_seeds"] - 1))
-    gaps = {d: float(np.mean([abs(r[6] - r[5]) for r in rows if r[4] == d])) for d in cfg["ds"]}
+    trend = gap_trend(rows, cfg["ds"])
+    gaps = trend["gaps"]
     outside = sum(v > band for v in z)
     ev = {"configurations": len(big), "t band (3-sigma equivalent)": band,
           f"outside band at d={d_max}": outside,
           "max |pred-sim|/SE": float(max(z))}
-    ev.update({f"mean |gap| d={d}": g for d, g in gaps.items()})
+    ev.update({f"mean |gap| d={d}": f"{g:.3e} +- {trend['ses'][d]:.1e}" for d, g in gaps.items()})
     for r in big[:4]:
         ev[f"{r[0]} a={r[1]} lam={r[2]} k={r[3]}: pred / sim"] = f"{r[5]:.5f} / {r[6]:.5f}+-{r[7]:.5f}"
-    shrinking = all(gaps[a] >= gaps[b] for a, b in zip(cfg["ds"], cfg["ds"][1:]))
-    ev["mean gap shrinking in d"] = shrinking
+    shrinking = trend["shrinking"]
+    ev["mean gap strictly non-increasing in d"] = trend["strict"]
+    ev["mean gap shrinking in d (up to 2 SE; resolved decrease d_min -> d_max)"] = shrinking
     # Multiple testing over the grid: a 3-SE band fails with p~0.003 per configuration (a
     # t-distribution with 9 dof: ~0.015); allow 2% of the grid, at least 0.
     allowed = int(0.02 * len(big))
@@ -157,7 +186,8 @@ def check_a1(full: bool = False, report_dir=None) -> CheckResult:
         "A1", "proportional-limit accuracy", ev,
         f"|pred - sim| <= t_(0.99865, {cfg['n_seeds'] - 1}) SE (the 3-sigma band with the SE "
         f"estimated from {cfg['n_seeds']} seeds) at d={d_max} for all but "
-        f"{allowed} configurations; full: mean gap non-increasing over d={cfg['ds']}",
+        f"{allowed} configurations; full: mean |gap| over d={cfg['ds']} non-increasing up to 2 combined SE per "
+        "step, and smaller at the largest d than at the smallest by more than 2 SE",
         passed, figures=figures,
         note="| reg | alpha | lam | kappa | d | predicted | simulated | SE |\n|---|---|---|---|---|---|---|---|\n"
              + "\n".join(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]:.5f} | "
