@@ -20,7 +20,7 @@ from typing import Callable
 
 from theory._errors import InvalidParameterError
 
-__all__ = ["Figure", "figure", "get_figure", "list_figures", "SIZES"]
+__all__ = ["Figure", "figure", "get_figure", "list_figures", "SIZES", "check_size", "pyplot"]
 
 SIZES = ("test", "default", "full")
 
@@ -37,6 +37,23 @@ class Figure:
 
 
 _REGISTRY: dict[str, Figure] = {}
+
+
+def check_size(size, caller):
+    """``size`` if it is one of :data:`SIZES`, else an error naming ``caller`` and the value."""
+    if size not in SIZES:
+        raise InvalidParameterError(
+            f"The 'size' parameter of {caller} must be one of {', '.join(SIZES)}. "
+            f"Got {size!r} instead.")
+    return size
+
+
+def pyplot():
+    """``matplotlib.pyplot`` on the non-interactive Agg backend (drawers run headless)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
 
 
 def figure(fig_id: str, caption: str, *, claims=()):

@@ -84,18 +84,10 @@ from ..experiments import plateau as pl
 from ..experiments._common import seeds
 from ..experiments.clustering import blas_single_thread, exact_solver
 from ..solvers import minimize_squared
-from ._registry import figure
-from .multiclass import _check_size
+from ._registry import check_size, figure, pyplot
 
 __all__ = ["fig1", "fig2", "fig10", "fig11", "fig12", "fig13", "fig14", "fig20",
            "TOY_U", "toy_loss", "toy_minimizer", "coefficient_of_variation", "tan_angle"]
-
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def _sweep_record(sweeps) -> dict:
@@ -140,7 +132,7 @@ def fig1(size: str = "default") -> dict:
     :func:`~numerics.experiments.clustering.evaluate_growth`, ``snap_epochs`` and
     ``snap_logits``, the training logits at those epochs) and the settings.
     """
-    s = dict(FIG1_SETTINGS[_check_size(size, "fig1")])
+    s = dict(FIG1_SETTINGS[check_size(size, "fig1")])
     s.update(mu_f=1.0, sigma_f=0.5, sigma_n=1.0, regularizer="quadratic", lr=1.0)
     comp = compile_binary("quadratic")
     with blas_single_thread():
@@ -171,7 +163,7 @@ def fig1(size: str = "default") -> dict:
 
 @fig1.drawer
 def _draw_fig1(data):
-    plt = _plt()
+    plt = pyplot()
     s, gd = data["settings"], data["gd"]
     fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(16, 4.6))
     for j, rec in enumerate(data["reg"]):
@@ -239,7 +231,7 @@ def fig2(size: str = "default") -> dict:
     SVM at :data:`~numerics.experiments.plateau.LIMIT_ALPHAS`) and ``svm_gap``; plus
     ``plateau_range`` and the settings.
     """
-    s = dict(FIG2_SETTINGS[_check_size(size, "fig2")])
+    s = dict(FIG2_SETTINGS[check_size(size, "fig2")])
     s.update(mu_f=1.0, sigma_f=1.0, sigma_n=1.0, regularizer="quadratic")
     alphas = pl.default_alphas(s["fine_alphas"])
     with blas_single_thread():
@@ -274,7 +266,7 @@ def _draw_plateau(ax, alphas, panels, style, label=lambda key: key):
 
 @fig2.drawer
 def _draw_fig2(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     alphas = np.asarray(data["alphas"])
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(14, 4.8))
@@ -318,7 +310,7 @@ def fig13(size: str = "default") -> dict:
     r"""Data of Fig. 13 (claim B6): as :func:`fig2` (``alphas``, ``targets``, ``panels``
     keyed ``"d=..."``, each with ``cos``, ``norm``, ``cos0``, ``flatness``, ``jump``,
     ``separable``, ``limit_gap``, ``svm_gap``) for Gaussian noise at several d."""
-    s = dict(FIG13_SETTINGS[_check_size(size, "fig13")])
+    s = dict(FIG13_SETTINGS[check_size(size, "fig13")])
     s.update(mu_f=1.0, sigma_f=0.5, sigma_n=1.0, regularizer="quadratic")
     alphas = pl.default_alphas(s["fine_alphas"])
     panels = {}
@@ -337,7 +329,7 @@ def fig13(size: str = "default") -> dict:
 
 @fig13.drawer
 def _draw_fig13(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     alphas = np.asarray(data["alphas"])
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -386,7 +378,7 @@ def fig10(size: str = "default") -> dict:
     slope of :math:`\log_{10}` of the geometric-mean max against :math:`\log_{10}N`;
     theory :math:`-1/2`) and the settings.
     """
-    s = dict(FIG10_SETTINGS[_check_size(size, "fig10")])
+    s = dict(FIG10_SETTINGS[check_size(size, "fig10")])
     s.update(d=2, mu_f=1.0, sigma_f=1.0, sigma_n=1.0, regularizer="quadratic")
     alphas = np.geomspace(1e-5, 0.9, s["n_alphas"])
     tan, geo, mx = {}, {}, {}
@@ -412,7 +404,7 @@ def fig10(size: str = "default") -> dict:
 
 @fig10.drawer
 def _draw_fig10(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     alphas = np.asarray(data["alphas"])
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 4.6))
@@ -515,7 +507,7 @@ def coefficient_of_variation(U, S) -> float:
 
 
 def _toy(b, size, caller):
-    _check_size(size, caller)
+    check_size(size, caller)
     U = TOY_U
     mins = {a: toy_minimizer(U, a, b) for a in TOY_TARGETS}
     S2, S6 = (mins[a]["S"] for a in TOY_TARGETS)
@@ -550,7 +542,7 @@ def _by_target(mapping, a):
 
 
 def _draw_toy(data, number):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
     grid = np.asarray(data["grid"])
@@ -653,7 +645,7 @@ def fig14(size: str = "default") -> dict:
     :math:`\alpha = 0.2`: ``train`` and ``test`` logits, ``var_pred``, ``signal_std``) and
     the settings.
     """
-    s = dict(FIG14_SETTINGS[_check_size(size, "fig14")])
+    s = dict(FIG14_SETTINGS[check_size(size, "fig14")])
     s.update(mu_f=1.0, sigma_f=0.5, sigma_n=1.0, regularizer="quadratic",
              alphas=FIG14_ALPHAS)
     n, d = s["n"], s["d"]
@@ -676,7 +668,7 @@ def fig14(size: str = "default") -> dict:
 
 @fig14.drawer
 def _draw_fig14(data):
-    plt = _plt()
+    plt = pyplot()
     s, h = data["settings"], data["hist"]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 4.6))
     train, test = np.asarray(h["train"]), np.asarray(h["test"])
@@ -744,7 +736,7 @@ def fig20(size: str = "default") -> dict:
     :func:`~numerics.experiments.plateau.evaluate_b12` ``evaluation``), ``target``
     :math:`t^*(0.4)/\mu_f` and the settings.
     """
-    s = dict(FIG20_SETTINGS[_check_size(size, "fig20")])
+    s = dict(FIG20_SETTINGS[check_size(size, "fig20")])
     s.update(mu_f=1.0, sigma_n=1.0, alpha=0.4, regularizer="quadratic")
     grid = np.array(pl.SIGMA_F_SMALL + pl.SIGMA_F_WIDE)
     small = np.isin(grid, pl.SIGMA_F_SMALL)
@@ -764,7 +756,7 @@ def fig20(size: str = "default") -> dict:
 
 @fig20.drawer
 def _draw_fig20(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     x = np.asarray(data["sigma_fs"], dtype=float)
     xs = x[np.asarray(data["small"], dtype=bool)]

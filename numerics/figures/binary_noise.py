@@ -91,20 +91,12 @@ from ..experiments.weight_decay import accuracy_vs_sigma_n
 from ..maxmargin import cover_probability, max_margin_direction
 from ..solvers import minimize_binary
 from ..sweep import SweepSpec, run_grid, sweep_array
-from ._registry import figure
-from .multiclass import _check_size
+from ._registry import check_size, figure, pyplot
 
 __all__ = ["fig4", "fig5", "fig6", "fig15", "fig16", "fig17", "fig18", "fig19",
            "fig_threshold_binary", "cover_perfect_probability"]
 
 REGULARIZER = "quadratic"
-
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def _s_perp_ratio(S) -> float:
@@ -150,7 +142,7 @@ def fig4(size: str = "default") -> dict:
     and ``mm_test_accuracy`` (sampled), ``scan`` (``ratios``, ``n``, ``reg``/``mm``: lists of
     per-draw ratios per N/d) and the settings.
     """
-    s = dict(FIG4_SETTINGS[_check_size(size, "fig4")])
+    s = dict(FIG4_SETTINGS[check_size(size, "fig4")])
     alpha, mu_f, sigma_n = 0.2, 1.0, 1.0
     t_star = float(compile_binary(REGULARIZER).target(alpha))
     with blas_single_thread():
@@ -190,7 +182,7 @@ def fig4(size: str = "default") -> dict:
 
 @fig4.drawer
 def _draw_fig4(data):
-    plt = _plt()
+    plt = pyplot()
     s, ts = data["settings"], data["t_star"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
     allz = np.concatenate([np.asarray(data["logits"][k][p]) for k in ("reg", "mm")
@@ -266,7 +258,7 @@ def fig5(size: str = "default") -> dict:
     ``certified_at`` and ``tau`` (linear time constant, NaN for 0); plus
     ``max_margin_error`` (population error of the :math:`\alpha = 0` limit),
     ``lambda_min`` and the settings."""
-    setting = FIG5_SETTINGS[_check_size(size, "fig5")]
+    setting = FIG5_SETTINGS[check_size(size, "fig5")]
     with blas_single_thread():
         res = grok.grokking_runs(setting)
     theory = grok.theory_table(res["data"].u, setting.alphas, setting.lr)
@@ -288,7 +280,7 @@ def fig5(size: str = "default") -> dict:
 
 @fig5.drawer
 def _draw_fig5(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     fig, axes = plt.subplots(2, 2, figsize=(12, 8))
     (ax_acc, ax_err), (ax_loss, ax_del) = axes
@@ -374,7 +366,7 @@ def _theory_benefit(lam, alpha, sigma_f, grid):
 
 
 def _benefit_figure(lam, size, caller):
-    s = dict(FIG_BENEFIT_SETTINGS[_check_size(size, caller)])
+    s = dict(FIG_BENEFIT_SETTINGS[check_size(size, caller)])
     alpha = 0.4
     n = s["n"]
     d = int(round(lam * n))
@@ -397,7 +389,7 @@ def _benefit_figure(lam, size, caller):
 
 
 def _draw_benefit(data, fig_id):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     th = data["theory"]
     fig, ax = plt.subplots(figsize=(7.5, 5))
@@ -511,7 +503,7 @@ def fig16(size: str = "default") -> dict:
     error over seeds), ``theory`` (``lams`` fine grid, ``reg`` curve, ``unreg`` per
     :math:`\sigma_n`) and the settings.
     """
-    s = dict(FIG16_SETTINGS[_check_size(size, "fig16")])
+    s = dict(FIG16_SETTINGS[check_size(size, "fig16")])
     alpha, sigma_f = 0.4, 0.5
     with blas_single_thread():
         acc = _benefit_grid(s["n"], s["lams"], sigma_f, s["sigma_ns"], alpha, s["n_seeds"],
@@ -534,7 +526,7 @@ def fig16(size: str = "default") -> dict:
 
 @fig16.drawer
 def _draw_fig16(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     th = data["theory"]
     fig, ax = plt.subplots(figsize=(7.5, 5))
@@ -584,7 +576,7 @@ def fig17(size: str = "default") -> dict:
     :math:`\lambda`), ``theory`` (``sigma_ns``, ``reg`` per :math:`\lambda`, ``unreg``
     curves, ``crossing``) and the settings.
     """
-    s = dict(FIG17_SETTINGS[_check_size(size, "fig17")])
+    s = dict(FIG17_SETTINGS[check_size(size, "fig17")])
     alpha, sigma_f = 0.4, 0.5
     with blas_single_thread():
         acc = _benefit_grid(s["n"], s["lams"], sigma_f, s["sigma_ns"], alpha, s["n_seeds"],
@@ -605,7 +597,7 @@ def fig17(size: str = "default") -> dict:
 
 @fig17.drawer
 def _draw_fig17(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     th = data["theory"]
     fig, (ax, ax_gain) = plt.subplots(1, 2, figsize=(13, 5))
@@ -664,7 +656,7 @@ def fig18(size: str = "default") -> dict:
     upper bound for every classifier), ``cgmt_logit_reg`` (A1 prediction of the
     regularised accuracy) and the settings.
     """
-    s = dict(FIG18_SETTINGS[_check_size(size, "fig18")])
+    s = dict(FIG18_SETTINGS[check_size(size, "fig18")])
     gamma, alpha, sigma_f, mu_f = 0.2, 0.2, 0.5, 1.0
     with blas_single_thread():
         wd, lr = accuracy_vs_sigma_n(s["n"], s["d"], s["sigma_ns"], gamma=gamma, alpha=alpha,
@@ -679,7 +671,7 @@ def fig18(size: str = "default") -> dict:
 
 @fig18.drawer
 def _draw_fig18(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     fig, ax = plt.subplots(figsize=(7, 4.6))
     sn = np.asarray(data["sigma_ns"], dtype=float)
@@ -727,7 +719,7 @@ def fig19(size: str = "default") -> dict:
     seed-averaged alignment otherwise), ``accuracy_eq5`` (:math:`\Phi(\mu_f/
     \sqrt{\sigma_f^2+C^2})`), ``accuracy_cgmt`` and the settings.
     """
-    s = dict(FIG19_SETTINGS[_check_size(size, "fig19")])
+    s = dict(FIG19_SETTINGS[check_size(size, "fig19")])
     alpha, sigma_f, mu_f = 0.2, 0.5, 1.0
     with blas_single_thread():
         r2, a, C, rhos = alignment_fit(s["n"], s["d"], s["sigma_ns"], alpha=alpha,
@@ -750,7 +742,7 @@ def fig19(size: str = "default") -> dict:
 
 @fig19.drawer
 def _draw_fig19(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     fig, (ax, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6))
     x = np.asarray(data["x"], dtype=float)
@@ -814,7 +806,7 @@ def fig_threshold_binary(size: str = "default") -> dict:
     ``wd_trials`` for ``wd`` (weight decay, :math:`\gamma = 0.2`), ``cover`` (Cover's
     :math:`P_{perfect}` at those N), ``cover_n``/``cover_p`` (on every integer N),
     ``critical`` (N/d where the max-margin fraction crosses 1/2) and the settings."""
-    s = dict(FIGTHR_SETTINGS[_check_size(size, "fig_threshold_binary")])
+    s = dict(FIGTHR_SETTINGS[check_size(size, "fig_threshold_binary")])
     with blas_single_thread():
         c = threshold_curves(s["ds"], s["ratios"], s["trials"], seed=s["seed"])
     curves = {}
@@ -834,7 +826,7 @@ def fig_threshold_binary(size: str = "default") -> dict:
 
 @fig_threshold_binary.drawer
 def _draw_threshold_binary(data):
-    plt = _plt()
+    plt = pyplot()
     s = data["settings"]
     fig, ax = plt.subplots(figsize=(8, 5))
     cmap = plt.get_cmap("tab10")

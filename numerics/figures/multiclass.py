@@ -49,17 +49,10 @@ from ..experiments import multiclass_geometry as geo
 from ..experiments import multiclass_grokking as grok
 from ..experiments.clustering import blas_single_thread
 from ..maxmargin import cover_probability
-from ._registry import SIZES, figure
+from ._registry import check_size, figure, pyplot
 
 __all__ = ["fig7", "fig8", "fig_threshold_multiclass", "k2_perfect_probability"]
 
-
-def _check_size(size, caller):
-    if size not in SIZES:
-        raise InvalidParameterError(
-            f"The 'size' parameter of {caller} must be one of {', '.join(SIZES)}. "
-            f"Got {size!r} instead.")
-    return size
 
 
 # ------------------------------------------------------------------------------- fig 7
@@ -87,7 +80,7 @@ def fig7(size: str = "default") -> dict:
     settings. Panels: ``reg`` (:math:`\alpha = 0.2`), ``svm`` (:math:`\alpha = 0` limit,
     when the QP is small enough), ``gd`` (:math:`\alpha = 0` cross-entropy GD).
     """
-    s = dict(FIG7_SETTINGS[_check_size(size, "fig7")])
+    s = dict(FIG7_SETTINGS[check_size(size, "fig7")])
     k, alpha = s["k"], 0.2
     with blas_single_thread():
         runs = geo.m2_runs(s["n"], s["d"], k, sigma_f=0.1, sigma_n=1.0, alpha=alpha,
@@ -115,9 +108,7 @@ def fig7(size: str = "default") -> dict:
 
 @fig7.drawer
 def _draw_fig7(data):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     s = data["settings"]
     k = s["k"]
@@ -168,7 +159,7 @@ def fig8(size: str = "default") -> dict:
     (:func:`~numerics.experiments.multiclass_grokking.error_bounds`), ``t_train``
     (train accuracy 1 from then on), ``t_gen`` (error :math:`\le 10^{-6}` from then on,
     certified) and ``certified_at``."""
-    setting = FIG8_SETTINGS[_check_size(size, "fig8")]
+    setting = FIG8_SETTINGS[check_size(size, "fig8")]
     with blas_single_thread():
         res = grok.m7_runs(setting)
     runs = []
@@ -186,9 +177,7 @@ def fig8(size: str = "default") -> dict:
 
 @fig8.drawer
 def _draw_fig8(data):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     s = data["settings"]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.4))
@@ -261,7 +250,7 @@ def fig_threshold_multiclass(size: str = "default") -> dict:
     ``reg_trials``/``trials`` per N/d and d; ``n`` the sample sizes used) and, for K = 2,
     the exact max-margin curve :func:`k2_perfect_probability` at those N and on every
     integer N (``cover_n``, ``cover_p``)."""
-    s = dict(FIGM5_SETTINGS[_check_size(size, "fig_threshold_multiclass")])
+    s = dict(FIGM5_SETTINGS[check_size(size, "fig_threshold_multiclass")])
     curves = {}
     with blas_single_thread():
         for k, seed in ((3, 11), (2, 12)):
@@ -283,9 +272,7 @@ def fig_threshold_multiclass(size: str = "default") -> dict:
 
 @fig_threshold_multiclass.drawer
 def _draw_threshold_multiclass(data):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     s = data["settings"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), sharey=True)

@@ -24,8 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..experiments import realdata as rd
-from ._registry import figure
-from .multiclass import _check_size
+from ._registry import check_size, figure, pyplot
 
 __all__ = ["fig_r1", "fig_r2", "R_SETTINGS"]
 
@@ -51,7 +50,7 @@ def fig_r1(size: str = "default") -> dict:
     record (``alphas``, ``accuracy``, ``accuracy_0``, ``jump``, ``jump_se``,
     ``plateau_spread``, ``jump_then_plateau``, ``cos_to_unregularised``, sizes) and the
     effective noise amplitudes."""
-    s = R_SETTINGS[_check_size(size, "fig_r1")]
+    s = R_SETTINGS[check_size(size, "fig_r1")]
     table = rd.r1_table(s["datasets"], np.asarray(s["alphas"]))
     return {"settings": {"datasets": list(s["datasets"]), "alphas": list(s["alphas"]),
                          "lambda": 0.5, "regularizer": "quadratic", "seed": 0},
@@ -61,9 +60,7 @@ def fig_r1(size: str = "default") -> dict:
 
 @fig_r1.drawer
 def _draw_r1(data):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.4))
     cmap = plt.get_cmap("tab10")
@@ -94,7 +91,7 @@ def fig_r2(size: str = "default") -> dict:
     r"""Data of figure R2: per data set the :func:`~numerics.experiments.realdata.gamma_curve`
     record (``gammas``, ``reg_accuracy``, ``mm_accuracy``, ``reg_logit_change``,
     ``mm_logit_change``, label flips, sizes)."""
-    s = R_SETTINGS[_check_size(size, "fig_r2")]
+    s = R_SETTINGS[check_size(size, "fig_r2")]
     table = rd.r2_table(s["datasets"], s["gammas"])
     return {"settings": {"datasets": list(s["datasets"]), "gammas": list(s["gammas"]),
                          "alpha": rd.R2_ALPHA, "lambda": 0.5, "seed": 0,
@@ -104,9 +101,7 @@ def fig_r2(size: str = "default") -> dict:
 
 @fig_r2.drawer
 def _draw_r2(data):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     cmap = plt.get_cmap("tab10")
