@@ -83,9 +83,10 @@ from ..solvers import minimize_binary
 from ._common import mean_and_sem, save_figure, seeds
 
 __all__ = ["CONVEX_BUILTINS", "Clustering", "blas_single_thread", "exact_solver",
-           "logit_floor", "clustering_at_minimum", "Growth", "ce_identity_error",
-           "unregularised_growth", "evaluate_growth", "fresh_logit_variance", "spread_rows",
-           "chi2_band", "evaluate_b11", "train_spread_linear_response", "check_b1",
+           "logit_floor", "asymptotic_floor", "clustering_at_minimum", "Growth",
+           "ce_identity_error", "unregularised_growth", "evaluate_growth",
+           "fresh_logit_variance", "spread_rows", "chi2_band", "inverse_wishart_trace",
+           "b11_theory", "evaluate_b11", "train_spread_linear_response", "check_b1",
            "check_b11"]
 
 #: Convex built-in regularisers (B1 is a statement about convex f; confidence_penalty
@@ -128,6 +129,17 @@ def logit_floor(U):
     one = np.ones(n)
     p1 = Q @ (Q.T @ one)
     return float(np.linalg.norm(one - p1) / math.sqrt(n)), p1
+
+
+def asymptotic_floor(n, d, *, mu_f=1.0, sigma_f=0.5) -> float:
+    r"""Large-N value of the floor :math:`r` of :func:`logit_floor` for the signal-plus-noise
+    model (module docstring): :math:`\sqrt{(1-\lambda')\sigma_f^2/(\mu_f^2+\sigma_f^2)}`,
+    :math:`\lambda' = (d-1)/(N-1)`.
+
+    >>> round(asymptotic_floor(300, 210), 4)  # claim B1's draw (lambda = 0.7)
+    0.2454
+    """
+    return math.sqrt((1 - (d - 1) / (n - 1)) * sigma_f ** 2 / (mu_f ** 2 + sigma_f ** 2))
 
 
 @dataclass(frozen=True)
@@ -219,6 +231,9 @@ class Growth:
     alpha: float
     lr: float
     seconds: float
+    #: ``{epoch: training logits (N,)}`` at the ``snapshots`` asked of
+    #: :func:`unregularised_growth` (empty by default).
+    snapshots: dict = field(default_factory=dict, repr=False)
 
     def window(self, start_fraction=0.01):
         """Mask of the recorded epochs ``>= start_fraction * epochs[-1]`` (fit window)."""
@@ -248,12 +263,16 @@ def ce_identity_error(regularizer="quadratic") -> float:
 
 
 def unregularised_growth(U, *, epochs, lr=1.0, regularizer="quadratic", alpha=0.0,
-                         num=31) -> Growth:
+                         num=31, snapshots=()) -> Growth:
     r"""Full-batch GD from 0 on :math:`\frac1N\sum\ell(S\cdot u_i)` with
     :math:`\ell` = ``compile_binary(regularizer).loss(., alpha)`` (α = 0: cross-entropy),
     recorded on a log grid of ``num`` epochs. ``U`` must be separable (for
     :math:`\hat S`). ``lr`` must stay below :math:`8/\lambda_{max}(U^\top U/N)`
     (:math:`\ell'' \le 1/4` for cross-entropy); it is checked.
+
+    ``snapshots`` (epochs in ``[1, epochs]``) are added to the recorded epochs of the same
+    run and their training logits returned in ``Growth.snapshots``; the other fields stay
+    on the log grid.
     """
     U = np.ascontiguousarray(U, dtype=float)
     n = U.shape[0]
@@ -267,12 +286,17 @@ def unregularised_growth(U, *, epochs, lr=1.0, regularizer="quadratic", alpha=0.
                          ">= 2; lower lr.")
     hat = max_margin_direction(U).weights
     grid = log_epoch_grid(epochs, num, include_zero=False)
+    snaps = np.unique(np.asarray(snapshots, dtype=np.int64))
+    record = np.union1d(grid, snaps)
     tr = gradient_descent(U, loss=lambda t: comp.loss(t, alpha),
                           dloss=lambda t: comp.dloss(t, alpha), epochs=epochs, lr=lr,
-                          record_at=grid, reference=hat, blas_threads=1)
+                          record_at=record, reference=hat, blas_threads=1)
     logits = U @ tr.weights.T
-    return Growth(grid, tr.weight_norm, logits.min(axis=0), tr.logit_std, tr.cosine,
-                  float(np.linalg.norm(hat)), float(alpha), float(lr), float(tr.elapsed))
+    on = np.searchsorted(record, grid)
+    return Growth(grid, tr.weight_norm[on], logits.min(axis=0)[on], tr.logit_std[on],
+                  tr.cosine[on], float(np.linalg.norm(hat)), float(alpha), float(lr),
+                  float(tr.elapsed),
+                  {int(e): logits[:, np.searchsorted(record, e)] for e in snaps})
 
 
 #: |slope/|S_hat| - 1| allowed: at the end of a 3e4-epoch run cos(S_k, S_hat) is ~0.99 and
@@ -330,8 +354,9 @@ def fresh_logit_variance(ds, S, m, *, seed, chunk=5000):
 
 
 def spread_rows(n, d, alphas, *, n_seeds, seed, m_test, sigma_f=0.5, mu_f=1.0, sigma_n=1.0,
-                regularizer="quadratic", solver=None):
-    """One row per (seed, alpha): S_1, |S_perp|, train std, test variance, its prediction.
+                regularizer="quadratic", solver=None, keep_S=False):
+    """One row per (seed, alpha): S_1, |S_perp|, train std, test variance, its prediction
+    (and, with ``keep_S``, the minimiser itself under ``"S"``).
 
     One test draw per seed serves every alpha (common random numbers across alpha)."""
     solver = solver or exact_solver
@@ -351,6 +376,8 @@ def spread_rows(n, d, alphas, *, n_seeds, seed, m_test, sigma_f=0.5, mu_f=1.0, s
                    "var_pred": float(sigma_f**2 * S[0] ** 2 + sigma_n**2 * (S[1:] @ S[1:]))}
             if m_test:
                 row["test_var"], row["test_mean"] = float(test_var[k]), float(test_mean[k])
+            if keep_S:
+                row["S"] = S.copy()
             rows.append(row)
     return rows
 
@@ -361,21 +388,35 @@ def chi2_band(m, level):
     return float(lo / (m - 1)), float(hi / (m - 1))
 
 
+def inverse_wishart_trace(n, d) -> float:
+    r""":math:`(d-1)/(N-d-1)`: the mean of :math:`\mathrm{tr}\,W^{-1}` for the centred
+    Wishart matrix of the :math:`d-1` noise columns, i.e. :math:`\mathbb E\,b_0^2` of claim
+    B12 (:mod:`numerics.experiments.plateau`) and the test excess of B11."""
+    return (d - 1) / (n - d - 1)
+
+
+def b11_theory(n, d) -> dict:
+    r"""Linear-response values of B11 (module docstring): ``"train"``
+    :math:`\sqrt{1-\lambda}` and ``"test"`` :math:`\sqrt{1+(d-1)/(N-d-1)}`,
+    :math:`\lambda = d/N`, for :math:`\mathrm{std}/(\sigma_f S_1)`."""
+    return {"train": math.sqrt(1 - d / n), "test": math.sqrt(1 + inverse_wishart_trace(n, d))}
+
+
 def evaluate_b11(rows, *, m_test, n, d, family_level=1e-3) -> dict:
     """Exact chi^2 test of the variance formula (Bonferroni over rows) and the ordering."""
     lo, hi = chi2_band(m_test, family_level / len(rows))
     ratios = [r["test_var"] / r["var_pred"] for r in rows]
     train = [r["train_std"] / r["signal_std"] for r in rows]
     test = [math.sqrt(r["test_var"]) / r["signal_std"] for r in rows]
-    lam = d / n
+    theory = b11_theory(n, d)
     ev = {"test var / formula (min)": min(ratios), "test var / formula (max)": max(ratios),
           "chi2 band (Bonferroni, family 1e-3)": f"[{lo:.4f}, {hi:.4f}]",
           "train std / (sigma_f S1) mean": float(np.mean(train)),
           "train std / (sigma_f S1) max": max(train),
-          "theory sqrt(1-lambda)": math.sqrt(1 - lam),
+          "theory sqrt(1-lambda)": theory["train"],
           "test std / (sigma_f S1) mean": float(np.mean(test)),
           "test std / (sigma_f S1) min": min(test),
-          "theory sqrt(1+(d-1)/(N-d-1))": math.sqrt(1 + (d - 1) / (n - d - 1))}
+          "theory sqrt(1+(d-1)/(N-d-1))": theory["test"]}
     ev["variance formula"] = bool(all(lo <= x <= hi for x in ratios))
     ev["train < sigma_f S1 < test"] = bool(max(train) < 1.0 < min(test))
     return ev
@@ -423,8 +464,8 @@ def check_b1(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
                     f"{c.kappa:.4f}, {c.kappa_max:.3f}")
         r = rows[0].r
         ev["floor r = dist(1, col U)/sqrt(N)"] = r
-        ev["asymptotic r = sqrt((1-lambda) sf^2/(mu^2+sf^2))"] = math.sqrt(
-            (1 - (d - 1) / (n - 1)) * 0.25 / 1.25)
+        ev["asymptotic r = sqrt((1-lambda) sf^2/(mu^2+sf^2))"] = asymptotic_floor(
+            n, d, mu_f=1.0, sigma_f=0.5)
         clustered = all(c.clustered for c in rows)
         ev["all (f, alpha) clustered"] = clustered
         gds = binary_signal_noise(gd_n, gd_d, mu_f=1.0, sigma_f=0.5, sigma_n=1.0, seed=102)
@@ -531,10 +572,10 @@ def _plot_b11(rows, scan_n, scan_d, scan, report_dir, n, d):
         x = [r["alpha"] * (1 + 0.03 * r["seed"]) for r in rows]
         y = [(math.sqrt(r[key]) if key == "test_var" else r[key]) / r["signal_std"] for r in rows]
         ax.semilogx(x, y, mk, label=lab)
+    theory = b11_theory(n, d)
     ax.axhline(1.0, color="k", lw=0.8, label="sigma_f S1")
-    ax.axhline(math.sqrt(1 - d / n), color="C0", ls="--", lw=0.8, label="sqrt(1-lambda)")
-    ax.axhline(math.sqrt(1 + (d - 1) / (n - d - 1)), color="C1", ls="--", lw=0.8,
-               label="sqrt(1+(d-1)/(N-d-1))")
+    ax.axhline(theory["train"], color="C0", ls="--", lw=0.8, label="sqrt(1-lambda)")
+    ax.axhline(theory["test"], color="C1", ls="--", lw=0.8, label="sqrt(1+(d-1)/(N-d-1))")
     ax.set_xlabel(f"alpha  (N={n}, d={d}, mu_f=1, sigma_f=0.5, sigma_n=1)")
     ax.set_ylabel("logit std / (sigma_f S1)")
     ax.set_title("B11: train vs test logit spread")

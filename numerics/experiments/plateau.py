@@ -70,13 +70,15 @@ from ..data import binary_signal_noise
 from ..maxmargin import is_linearly_separable, max_margin_direction
 from ..solvers import minimize_squared
 from ._common import mean_and_sem, save_figure, seeds
-from .clustering import blas_single_thread, exact_solver
+from .clustering import blas_single_thread, exact_solver, inverse_wishart_trace
 from .invariance import unregularised_direction
 
 __all__ = ["PLATEAU_RANGE", "LIMIT_ALPHAS", "NOISES", "default_alphas",
-           "whitened_max_margin", "AlphaSweep", "alpha_sweep", "noise_panel", "evaluate_b6",
-           "nu_ordering", "quadratic_angle_sweep",
-           "sigma_f_scan", "linear_response_slope", "evaluate_b12", "check_b6", "check_b12"]
+           "whitened_max_margin", "AlphaSweep", "alpha_sweep", "noise_panel", "gaussian_panel",
+           "evaluate_b6", "nu_ordering", "tan_angle", "quadratic_angle_curve",
+           "quadratic_angle_sweep", "d2_panel", "d2_log_max_stats", "d2_slope",
+           "sigma_f_scan", "linear_response_slope", "evaluate_b12", "b12_scans",
+           "check_b6", "check_b12"]
 
 #: The plateau is measured over this alpha range (THEORY.md B6, Figs 2 and 13).
 PLATEAU_RANGE = (1e-3, 0.9)
@@ -190,6 +192,17 @@ def noise_panel(n, d, noises, alphas, *, n_seeds, seed, mu_f=1.0, sigma_f=1.0,
     return out
 
 
+def gaussian_panel(n, ds, alphas, *, n_seeds, seed, mu_f=1.0, sigma_f=0.5, sigma_n=1.0,
+                   solver=None) -> dict:
+    """``{d: [AlphaSweep per seed]}`` for Gaussian noise at several ``d`` (Fig. 13 design:
+    the seeds of dimension ``d`` start at ``seed + d``)."""
+    return {d: [alpha_sweep(binary_signal_noise(n, d, mu_f=mu_f, sigma_f=sigma_f,
+                                                sigma_n=sigma_n, seed=s).u,
+                            alphas, solver=solver)
+                for s in seeds(seed + d, n_seeds)]
+            for d in ds}
+
+
 def _stat(values):
     m, se = mean_and_sem(values)
     return m, (0.0 if math.isnan(se) else se)
@@ -260,29 +273,58 @@ def nu_ordering(flat: dict) -> dict:
             if math.hypot(ses[0], ses[-1]) > 0 else math.inf}
 
 
-def quadratic_angle_sweep(U, alphas, *, solver=None) -> float:
-    r""":math:`\max_\alpha\tan\theta(\alpha)` between :math:`S_{min}(\alpha)` and the
-    pure-quadratic minimiser (``minimize_squared``, :math:`\propto\hat\Sigma^{-1}\hat\mu`)."""
+def tan_angle(S, ref) -> float:
+    r""":math:`\tan\theta` between ``S`` and ``ref`` (component of ``S`` orthogonal to
+    ``ref`` over the parallel one: no cancellation when :math:`\theta` is tiny).
+
+    >>> round(tan_angle(np.array([1.0, 1.0]), np.array([2.0, 0.0])), 12)
+    1.0
+    """
+    S = np.asarray(S, dtype=float)
+    r = np.asarray(ref, dtype=float) / np.linalg.norm(ref)
+    par = float(S @ r)
+    return float(np.linalg.norm(S - par * r) / abs(par))
+
+
+def quadratic_angle_curve(U, alphas, *, solver=None) -> np.ndarray:
+    r""":math:`\tan\theta(\alpha)` (:func:`tan_angle`) on ``alphas``
+    between :math:`S_{min}(\alpha)` and the pure-quadratic minimiser (``minimize_squared``,
+    :math:`\propto\hat\Sigma^{-1}\hat\mu`)."""
     solver = solver or exact_solver
-    ref = _unit(minimize_squared(U, 1.0).coef)
-    out = 0.0
-    for a in alphas:
-        c = min(1.0, abs(float(_unit(solver(U, "quadratic", float(a))) @ ref)))
-        out = max(out, math.sqrt(max(0.0, 1.0 - c * c)) / c)
-    return out
+    ref = minimize_squared(U, 1.0).coef
+    return np.array([tan_angle(solver(U, "quadratic", float(a)), ref) for a in alphas],
+                    dtype=float)
 
 
-def _d2_panel(ns, alphas, *, n_seeds, seed, solver=None):
-    r"""``{N: (mean, SE)}`` of :math:`\log_{10}\max_\alpha\tan\theta` over draws (the
-    angle is right-skewed across draws; its logarithm is not, so the SE is honest)."""
-    out = {}
-    for n in ns:
-        vals = [quadratic_angle_sweep(binary_signal_noise(n, 2, mu_f=1.0, sigma_f=1.0,
-                                                          sigma_n=1.0, seed=s).u,
-                                      alphas, solver=solver)
-                for s in seeds(seed + n, n_seeds)]
-        out[n] = _stat(np.log10(np.maximum(vals, 1e-300)))
-    return out
+def quadratic_angle_sweep(U, alphas, *, solver=None) -> float:
+    r""":math:`\max_\alpha\tan\theta(\alpha)` of :func:`quadratic_angle_curve`."""
+    return float(np.max(quadratic_angle_curve(U, alphas, solver=solver),
+                        initial=0.0))
+
+
+def d2_panel(ns, alphas, *, n_seeds, seed, mu_f=1.0, sigma_f=1.0, sigma_n=1.0, solver=None):
+    r"""``{N: (draws x alphas) array}`` of :func:`quadratic_angle_curve` for ``d = 2``
+    Gaussian draws (Fig. 10 design: the seeds of size ``N`` start at ``seed + N``)."""
+    return {n: np.array([quadratic_angle_curve(
+                binary_signal_noise(n, 2, mu_f=mu_f, sigma_f=sigma_f, sigma_n=sigma_n,
+                                    seed=s).u, alphas, solver=solver)
+                for s in seeds(seed + n, n_seeds)])
+            for n in ns}
+
+
+def d2_log_max_stats(curves) -> dict:
+    r"""``{N: (mean, SE)}`` of :math:`\log_{10}\max_\alpha\tan\theta` over the draws of
+    :func:`d2_panel` (the angle is right-skewed across draws; its logarithm is not, so the
+    SE is honest)."""
+    return {n: _stat(np.log10(np.maximum(np.max(arr, axis=1, initial=0.0), 1e-300)))
+            for n, arr in curves.items()}
+
+
+def d2_slope(stats) -> float:
+    r"""Least-squares slope of the mean :math:`\log_{10}\max_\alpha\tan\theta` of
+    :func:`d2_log_max_stats` against :math:`\log_{10}N` (theory :math:`-1/2`)."""
+    ns = list(stats)
+    return float(np.polyfit(np.log10(ns), [stats[n][0] for n in ns], 1)[0])
 
 
 @register("B6", "cos(S_min, e1) jumps between alpha=0 and alpha>0, then plateaus for alpha "
@@ -296,11 +338,10 @@ def check_b6(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
     d2_ns, d2_seeds = ([100, 1000, 10_000, 100_000], 12) if full else ([100, 1000, 10_000], 12)
     with blas_single_thread():
         panel = noise_panel(nt, dt, NOISES, alphas, n_seeds=t_seeds, seed=61, solver=solver)
-        gauss = {f"gaussian sigma_f=0.5 d={d}": [
-            alpha_sweep(binary_signal_noise(ng, d, mu_f=1.0, sigma_f=0.5, sigma_n=1.0,
-                                            seed=s).u, alphas, solver=solver)
-            for s in seeds(62 + d, g_seeds)] for d in gauss_d}
-        d2 = _d2_panel(d2_ns, alphas, n_seeds=d2_seeds, seed=63, solver=solver)
+        gauss = {f"gaussian sigma_f=0.5 d={d}": sweeps for d, sweeps in gaussian_panel(
+            ng, gauss_d, alphas, n_seeds=g_seeds, seed=62, solver=solver).items()}
+        d2 = d2_log_max_stats(d2_panel(d2_ns, alphas, n_seeds=d2_seeds, seed=63,
+                                       solver=solver))
     # The jump is asserted where many points must be separated (lambda >= 2/3); at
     # lambda = 0.1 the data are barely separable and the two SVMs nearly coincide.
     strong = list(panel) + [k for k in gauss if int(k.split("d=")[1]) / ng >= 0.6]
@@ -310,9 +351,7 @@ def check_b6(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
     for n, (m, se) in d2.items():
         ev[f"d=2 gaussian N={n}: geometric-mean max tan(theta) (x/ 10^SE)"] = \
             f"{10 ** m:.4f} (x/ {10 ** se:.2f})"
-    logn = np.log10(d2_ns)
-    ev["d=2 slope of log tan(theta) vs log N (theory -1/2)"] = float(
-        np.polyfit(logn, [d2[n][0] for n in d2_ns], 1)[0])
+    ev["d=2 slope of log tan(theta) vs log N (theory -1/2)"] = d2_slope(d2)
     (m_lo, se_lo), (m_hi, se_hi) = d2[d2_ns[0]], d2[d2_ns[-1]]
     d2_ok = m_lo - m_hi > 3.0 * math.hypot(se_lo, se_hi)
     ev["d=2: plateau flatter for larger N"] = bool(d2_ok)
@@ -450,29 +489,45 @@ def evaluate_b12(sigma_fs, S1, Sp, C, b0) -> dict:
     return ev
 
 
+def b12_scans(n, d, *, n_seeds, seed, alpha=0.4, mu_f=1.0, sigma_n=1.0, solver=None):
+    r"""B12 for ``n_seeds`` draws: ``(grid, small, scans)`` with ``grid`` the
+    :math:`\sigma_f` values (:data:`SIGMA_F_SMALL` then :data:`SIGMA_F_WIDE`), ``small`` the
+    mask of the linear range, and per draw (the :math:`\sigma_f = 0` draw rescaled, common
+    random numbers) a dict with ``S1``, ``Sperp``, ``C`` (arrays over ``grid``), the
+    linear-response slope ``b0`` and the :func:`evaluate_b12` ``evaluation`` of the small
+    range."""
+    grid = np.array(SIGMA_F_SMALL + SIGMA_F_WIDE)
+    small = np.isin(grid, SIGMA_F_SMALL)
+    scans = []
+    for s in seeds(seed, n_seeds):
+        base = binary_signal_noise(n, d, mu_f=mu_f, sigma_f=0.0, sigma_n=sigma_n, seed=s)
+        S1, Sp, C = sigma_f_scan(base, grid, alpha=alpha, solver=solver)
+        b0 = linear_response_slope(base)
+        ev = evaluate_b12(grid[small], S1[small], Sp[small], C[small], b0)
+        scans.append({"S1": S1, "Sperp": Sp, "C": C, "b0": b0, "evaluation": ev})
+    return grid, small, scans
+
+
 @register("B12", "sigma_n=1, alpha=0.4: S1 ~ const, |S_perp| and C = sigma_n|S_perp|/S1 "
                  "linear in small sigma_f")
 def check_b12(full: bool = False, report_dir=None, *, solver=None) -> CheckResult:
     n, d = (2000, 1400) if full else (300, 210)
     n_seeds = 3 if full else 4
-    grid = np.array(SIGMA_F_SMALL + SIGMA_F_WIDE)
-    small = np.isin(grid, SIGMA_F_SMALL)
     ev, scans, b0s, ok = {}, [], [], True
     target = compile_binary("quadratic").target(0.4)
     with blas_single_thread():
-        for j, s in enumerate(seeds(121, n_seeds)):
-            base = binary_signal_noise(n, d, mu_f=1.0, sigma_f=0.0, sigma_n=1.0, seed=s)
-            S1, Sp, C = sigma_f_scan(base, grid, alpha=0.4, solver=solver)
-            b0 = linear_response_slope(base)
-            e = evaluate_b12(grid[small], S1[small], Sp[small], C[small], b0)
-            ok &= e.pop("ok")
-            for key, v in e.items():
-                ev[f"seed {j}: {key}"] = v
-            ev[f"seed {j}: S1(0) vs t*/mu_f"] = f"{S1[0]:.6f} vs {target:.6f}"
-            scans.append((S1, Sp, C, b0))
-            b0s.append(b0 * b0)
+        grid, _, runs = b12_scans(n, d, n_seeds=n_seeds, seed=121, alpha=0.4, solver=solver)
+    for j, sc in enumerate(runs):
+        e = dict(sc["evaluation"])
+        ok &= e.pop("ok")
+        for key, v in e.items():
+            ev[f"seed {j}: {key}"] = v
+        ev[f"seed {j}: S1(0) vs t*/mu_f"] = f"{sc['S1'][0]:.6f} vs {target:.6f}"
+        scans.append((sc["S1"], sc["Sperp"], sc["C"], sc["b0"]))
+        b0s.append(sc["b0"] * sc["b0"])
     m, se = mean_and_sem(b0s)
-    ev["mean b0^2 (theory (d-1)/(N-d-1))"] = f"{m:.3f} +- {se:.3f} ({(d - 1) / (n - d - 1):.3f})"
+    ev["mean b0^2 (theory (d-1)/(N-d-1))"] = (f"{m:.3f} +- {se:.3f} "
+                                              f"({inverse_wishart_trace(n, d):.3f})")
     figures = _plot_b12(grid, scans, report_dir, n, d) if report_dir is not None else []
     return CheckResult(
         "B12", "sigma_f dependence of S1, |S_perp| and C", ev,

@@ -73,17 +73,17 @@ import itertools
 import math
 
 import numpy as np
+from scipy import stats
 
 from theory._errors import InvalidParameterError
 
 from .. import compile_binary
 from ..data import binary_signal_noise
-from ..dynamics import gradient_descent
 from ..experiments import clustering as clu
 from ..experiments import plateau as pl
 from ..experiments._common import seeds
-from ..experiments.clustering import blas_single_thread, exact_solver
-from ..solvers import minimize_squared
+from ..experiments.clustering import blas_single_thread
+from ..experiments.plateau import tan_angle
 from ._registry import check_size, figure, pyplot
 
 __all__ = ["fig1", "fig2", "fig10", "fig11", "fig12", "fig13", "fig14", "fig20",
@@ -134,7 +134,8 @@ def fig1(size: str = "default") -> dict:
     """
     s = dict(FIG1_SETTINGS[check_size(size, "fig1")])
     s.update(mu_f=1.0, sigma_f=0.5, sigma_n=1.0, regularizer="quadratic", lr=1.0)
-    comp = compile_binary("quadratic")
+    snaps = [e for e in (10, 100, 1000, 10_000, 100_000) if e < s["epochs"]][-3:]
+    snaps.append(s["epochs"])
     with blas_single_thread():
         ds = binary_signal_noise(s["n"], s["d"], mu_f=s["mu_f"], sigma_f=s["sigma_f"],
                                  sigma_n=s["sigma_n"], seed=s["seed"])
@@ -145,20 +146,14 @@ def fig1(size: str = "default") -> dict:
             reg.append({"alpha": a, "target": c.target, "logits": c.logits, "mean": c.mean,
                         "std": c.std, "rms": c.rms, "r": c.r, "kappa": c.kappa,
                         "kappa_max": c.kappa_max, "clustered": c.clustered})
-        growth = clu.unregularised_growth(U, epochs=s["epochs"], lr=s["lr"])
-        snaps = [e for e in (10, 100, 1000, 10_000, 100_000) if e < s["epochs"]][-3:]
-        snaps.append(s["epochs"])
-        tr = gradient_descent(U, loss=lambda t: comp.loss(t, 0.0),
-                              dloss=lambda t: comp.dloss(t, 0.0), epochs=s["epochs"],
-                              lr=s["lr"], record_at=np.array(snaps), blas_threads=1)
-    lam = (s["d"] - 1) / (s["n"] - 1)
+        growth = clu.unregularised_growth(U, epochs=s["epochs"], lr=s["lr"], snapshots=snaps)
     gd = {"epochs": growth.epochs, "norm": growth.norm, "min_logit": growth.min_logit,
           "logit_std": growth.logit_std, "cosine": growth.cosine, "hat_norm": growth.hat_norm,
           "verdict": clu.evaluate_growth(growth), "snap_epochs": snaps,
-          "snap_logits": (U @ tr.weights.T).T}
+          "snap_logits": np.array([growth.snapshots[e] for e in snaps])}
     return {"settings": s, "reg": reg, "gd": gd,
-            "r_asymptotic": math.sqrt((1 - lam) * s["sigma_f"] ** 2
-                                      / (s["mu_f"] ** 2 + s["sigma_f"] ** 2))}
+            "r_asymptotic": clu.asymptotic_floor(s["n"], s["d"], mu_f=s["mu_f"],
+                                                 sigma_f=s["sigma_f"])}
 
 
 @fig1.drawer
@@ -313,15 +308,11 @@ def fig13(size: str = "default") -> dict:
     s = dict(FIG13_SETTINGS[check_size(size, "fig13")])
     s.update(mu_f=1.0, sigma_f=0.5, sigma_n=1.0, regularizer="quadratic")
     alphas = pl.default_alphas(s["fine_alphas"])
-    panels = {}
     with blas_single_thread():
-        for d in s["ds"]:
-            sweeps = [pl.alpha_sweep(binary_signal_noise(s["n"], d, mu_f=s["mu_f"],
-                                                         sigma_f=s["sigma_f"],
-                                                         sigma_n=s["sigma_n"], seed=sd).u,
-                                     alphas)
-                      for sd in seeds(s["seed"] + d, s["n_seeds"])]
-            panels[f"d={d}"] = _sweep_record(sweeps)
+        panel = pl.gaussian_panel(s["n"], s["ds"], alphas, n_seeds=s["n_seeds"],
+                                  seed=s["seed"], mu_f=s["mu_f"], sigma_f=s["sigma_f"],
+                                  sigma_n=s["sigma_n"])
+    panels = {f"d={d}": _sweep_record(sweeps) for d, sweeps in panel.items()}
     return {"settings": s, "alphas": alphas,
             "targets": compile_binary("quadratic").target(alphas),
             "plateau_range": pl.PLATEAU_RANGE, "panels": panels}
@@ -345,19 +336,6 @@ def _draw_fig13(data):
 
 
 # ------------------------------------------------------------------------------ fig 10
-def tan_angle(S, ref) -> float:
-    r""":math:`\tan\theta` between ``S`` and ``ref`` (component of ``S`` orthogonal to
-    ``ref`` over the parallel one: no cancellation when :math:`\theta` is tiny).
-
-    >>> round(tan_angle(np.array([1.0, 1.0]), np.array([2.0, 0.0])), 12)
-    1.0
-    """
-    S = np.asarray(S, dtype=float)
-    r = np.asarray(ref, dtype=float) / np.linalg.norm(ref)
-    par = float(S @ r)
-    return float(np.linalg.norm(S - par * r) / abs(par))
-
-
 #: Fig. 10: d = 2, mu_f = sigma_f = sigma_n = 1 (the d=2 panel of B6's check).
 FIG10_SETTINGS = {
     "test": dict(ns=(100, 1000, 10_000), n_seeds=4, n_alphas=10, seed=63),
@@ -381,25 +359,13 @@ def fig10(size: str = "default") -> dict:
     s = dict(FIG10_SETTINGS[check_size(size, "fig10")])
     s.update(d=2, mu_f=1.0, sigma_f=1.0, sigma_n=1.0, regularizer="quadratic")
     alphas = np.geomspace(1e-5, 0.9, s["n_alphas"])
-    tan, geo, mx = {}, {}, {}
     with blas_single_thread():
-        for n in s["ns"]:
-            rows = []
-            for sd in seeds(s["seed"] + n, s["n_seeds"]):
-                U = binary_signal_noise(n, 2, mu_f=s["mu_f"], sigma_f=s["sigma_f"],
-                                        sigma_n=s["sigma_n"], seed=sd).u
-                ref = minimize_squared(U, 1.0).coef
-                rows.append([tan_angle(exact_solver(U, "quadratic", float(a)), ref)
-                             for a in alphas])
-            arr = np.array(rows)
-            tan[n] = arr
-            geo[n] = np.exp(np.log(np.maximum(arr, 1e-300)).mean(axis=0))
-            mx[n] = arr.max(axis=1)
-    logn = np.log10(np.array(s["ns"], dtype=float))
-    gm_max = np.array([np.mean(np.log10(mx[n])) for n in s["ns"]])
-    slope = float(np.polyfit(logn, gm_max, 1)[0])
+        tan = pl.d2_panel(s["ns"], alphas, n_seeds=s["n_seeds"], seed=s["seed"],
+                          mu_f=s["mu_f"], sigma_f=s["sigma_f"], sigma_n=s["sigma_n"])
+    geo = {n: np.exp(np.log(np.maximum(arr, 1e-300)).mean(axis=0)) for n, arr in tan.items()}
+    mx = {n: arr.max(axis=1) for n, arr in tan.items()}
     return {"settings": s, "alphas": alphas, "tan": tan, "geo_mean": geo, "max_tan": mx,
-            "slope": slope}
+            "slope": pl.d2_slope(pl.d2_log_max_stats(tan))}
 
 
 @fig10.drawer
@@ -499,11 +465,16 @@ def toy_minimizer(U, a, b) -> dict:
     return best
 
 
-def coefficient_of_variation(U, S) -> float:
+def coefficient_of_variation(U, S, *, positive_mean=False):
     r""":math:`r(S) = \sigma(S)/\mu(S)`: standard deviation over mean of the logits
-    :math:`t = US` (population moments, B3/B5); scale invariant."""
+    :math:`t = US` (population moments, B3/B5); scale invariant. ``S`` of shape (d,) gives
+    a float, (d, k) an array over the k columns; with ``positive_mean`` directions whose
+    mean logit is not positive give NaN."""
     t = np.asarray(U, dtype=float) @ np.asarray(S, dtype=float)
-    return float(t.std() / t.mean())
+    mean, std = t.mean(axis=0), t.std(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(mean > 0, std / mean, np.nan) if positive_mean else std / mean
+    return float(r) if np.ndim(r) == 0 else r
 
 
 def _toy(b, size, caller):
@@ -513,10 +484,8 @@ def _toy(b, size, caller):
     S2, S6 = (mins[a]["S"] for a in TOY_TARGETS)
     cross = float(S2[0] * S6[1] - S2[1] * S6[0])
     phi = np.linspace(-math.pi, math.pi, 2001)
-    t_phi = U @ np.vstack([np.cos(phi), np.sin(phi)])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r_phi = np.where(t_phi.mean(axis=0) > 0, t_phi.std(axis=0) / t_phi.mean(axis=0),
-                         np.nan)
+    r_phi = coefficient_of_variation(U, np.vstack([np.cos(phi), np.sin(phi)]),
+                                     positive_mean=True)
     lim = 1.25 * max(float(np.abs(m["S"]).max()) for m in mins.values())
     grid = np.linspace(-lim, lim, 161)
     G = np.stack(np.meshgrid(grid, grid), axis=-1)
@@ -652,16 +621,14 @@ def fig14(size: str = "default") -> dict:
     with blas_single_thread():
         rows = clu.spread_rows(n, d, FIG14_ALPHAS, n_seeds=s["n_seeds"], seed=s["seed"],
                                m_test=s["m_test"], sigma_f=s["sigma_f"], mu_f=s["mu_f"],
-                               sigma_n=s["sigma_n"])
+                               sigma_n=s["sigma_n"], keep_S=True)
         ds = binary_signal_noise(n, d, mu_f=s["mu_f"], sigma_f=s["sigma_f"],
                                  sigma_n=s["sigma_n"], seed=seeds(s["seed"], s["n_seeds"])[0])
-        S = exact_solver(ds.u, "quadratic", 0.2)
+        S = {(r["seed"], r["alpha"]): r.pop("S") for r in rows}[(0, 0.2)]
         test = ds.fresh(_HIST_M, seed=s["seed"] + 7).u @ S
     ev = clu.evaluate_b11(rows, m_test=s["m_test"], n=n, d=d)
     row = next(r for r in rows if r["seed"] == 0 and r["alpha"] == 0.2)
-    return {"settings": s, "rows": rows, "evaluation": ev,
-            "theory": {"train": math.sqrt(1 - d / n),
-                       "test": math.sqrt(1 + (d - 1) / (n - d - 1))},
+    return {"settings": s, "rows": rows, "evaluation": ev, "theory": clu.b11_theory(n, d),
             "hist": {"alpha": 0.2, "train": ds.u @ S, "test": test,
                      "var_pred": row["var_pred"], "signal_std": row["signal_std"]}}
 
@@ -679,8 +646,8 @@ def _draw_fig14(data):
             label=f"fresh test ({test.size}): std {test.std():.3f}")
     x = np.linspace(bins[0], bins[-1], 400)
     sd = math.sqrt(h["var_pred"])
-    a1.plot(x, np.exp(-0.5 * ((x - test.mean()) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)),
-            "k--", lw=0.8, label=f"N(., sigma_f^2 S1^2 + sigma_n^2|S_perp|^2), std {sd:.3f}")
+    a1.plot(x, stats.norm.pdf(x, loc=test.mean(), scale=sd), "k--", lw=0.8,
+            label=f"N(., sigma_f^2 S1^2 + sigma_n^2|S_perp|^2), std {sd:.3f}")
     a1.axvspan(train.mean() - h["signal_std"], train.mean() + h["signal_std"], color="grey",
                alpha=0.15, label=f"mean +- sigma_f S1 = {h['signal_std']:.3f}")
     a1.set_xlabel(f"logit t = S_min . u  (nats), alpha={h['alpha']:g}, first draw")
@@ -738,20 +705,13 @@ def fig20(size: str = "default") -> dict:
     """
     s = dict(FIG20_SETTINGS[check_size(size, "fig20")])
     s.update(mu_f=1.0, sigma_n=1.0, alpha=0.4, regularizer="quadratic")
-    grid = np.array(pl.SIGMA_F_SMALL + pl.SIGMA_F_WIDE)
-    small = np.isin(grid, pl.SIGMA_F_SMALL)
-    scans = []
     with blas_single_thread():
-        for sd in seeds(s["seed"], s["n_seeds"]):
-            base = binary_signal_noise(s["n"], s["d"], mu_f=s["mu_f"], sigma_f=0.0,
-                                       sigma_n=s["sigma_n"], seed=sd)
-            S1, Sp, C = pl.sigma_f_scan(base, grid, alpha=s["alpha"])
-            b0 = pl.linear_response_slope(base)
-            ev = pl.evaluate_b12(grid[small], S1[small], Sp[small], C[small], b0)
-            scans.append({"S1": S1, "Sperp": Sp, "C": C, "b0": b0, "evaluation": ev})
+        grid, small, scans = pl.b12_scans(s["n"], s["d"], n_seeds=s["n_seeds"], seed=s["seed"],
+                                          alpha=s["alpha"], mu_f=s["mu_f"],
+                                          sigma_n=s["sigma_n"])
     return {"settings": s, "sigma_fs": grid, "small": small, "scans": scans,
             "target": float(compile_binary("quadratic").target(s["alpha"])) / s["mu_f"],
-            "b0_sq_theory": (s["d"] - 1) / (s["n"] - s["d"] - 1)}
+            "b0_sq_theory": clu.inverse_wishart_trace(s["n"], s["d"])}
 
 
 @fig20.drawer
