@@ -41,13 +41,13 @@ if "ipykernel" not in sys.modules:
 import matplotlib.pyplot as plt
 import numpy as np
 
-from numerics import minimize_multiclass, multiclass_signal_noise
+from numerics import multiclass_signal_noise
 from numerics.experiments.clustering import blas_single_thread
 from numerics.experiments.implicit_bias import (G1Setting, evaluate_gap, g1_data,
                                                 label_smoothing_contrast, perm_gd)
-from numerics.experiments.multiclass import (M1_RTOL, _standardised_wine, ce_scaling_error,
-                                             class_centred, fisher_cosines, fisher_subspace,
-                                             m1_case, min_cosine, scaling_error)
+from numerics.experiments.multiclass import (M1_RTOL, _standardised_wine, anisotropic_mixing,
+                                             ce_scaling_error, fisher_control_cosine,
+                                             fisher_cosines, m1_case, scaling_error)
 from numerics.experiments.multiclass_geometry import (centred_logits, clustering_ratio,
                                                       critical_ratio, m2_runs,
                                                       signal_block_errors, simplex_projection,
@@ -159,13 +159,10 @@ assert ctrl > 1e-3
 # %%
 n, d, kk = 400, 12, 4
 ds = multiclass_signal_noise(n, d, kk, sigma_f=0.7, sigma_n=1.3, seed=0)
-mixing = np.diag(np.linspace(0.3, 3.0, d)) + 0.2 * np.random.default_rng(0).standard_normal((d, d))
-syn = fisher_cosines(ds.X @ mixing.T, ds.y, kk, with_lda=True)
+syn = fisher_cosines(ds.X @ anisotropic_mixing(d, 0).T, ds.y, kk, with_lda=True)
 X, yw = _standardised_wine()
 wine = fisher_cosines(X, yw, 3, with_lda=True)
-neg = minimize_multiclass(X, yw, "quadratic", 0.2, n_classes=3)
-neg_cos = min_cosine(np.linalg.svd(class_centred(neg.coef).T, full_matrices=False)[0][:, :2],
-                     fisher_subspace(X, yw, 3))
+neg_cos = fisher_control_cosine(X, yw, 3)   # check_m4's control
 for label, r in (("synthetic K=4", syn), ("wine K=3", wine)):
     print(f"{label}: min cosine vs eigh(S_B,S_W) {r['cos_eigh']:.15f}, "
           f"vs sklearn LDA {r['cos_lda']:.15f}, "

@@ -49,11 +49,11 @@ for name, r in r1.items():
     # the minimiser itself jumps and then plateaus on every data set
     assert r["min_cos_plateau"] > 0.9
     assert max(r["cos_to_unregularised"]) < r["min_cos_plateau"] - 0.1
-    assert r["plateau_spread"] < abs(r["jump"])
+    assert r["direction_jump"] and r["accuracy_plateau"]   # R1's verdict parts
 # measured: the jump is negative (regularisation costs accuracy on these clean data) and
 # significant at 3 standard errors on the two larger test sets only
 assert all(r["jump"] < 0 for r in r1.values())
-assert r1["digits-10"]["jump_then_plateau"] and r1["breast_cancer"]["jump_then_plateau"]
+assert r1["digits-10"]["jump_resolved"] and r1["breast_cancer"]["jump_resolved"]
 print("resolved jump-then-plateau:", [n for n, r in r1.items() if r["jump_then_plateau"]])
 
 # %% [markdown]
@@ -70,8 +70,9 @@ for name, r in r2.items():
           f" (logit change {r['reg_logit_change']:.1e})")
     print(f"{'':14s} max-margin acc {np.round(r['mm_accuracy'], 4)} "
           f"(logit change {r['mm_logit_change']:.2f}, {r['mm_label_flips']} labels flip)")
-    assert r["n"] > r["d"] and r["reg_logit_change"] < 1e-7 and r["reg_label_flips"] == 0
-    assert r["mm_logit_change"] > 1e-3
+    assert (r["n"] > r["d"] and r["reg_logit_change"] < rd.R2_LOGIT_TOL
+            and r["reg_label_flips"] == 0)
+    assert r["mm_logit_change"] > rd.R2_CONTROL_MIN
 
 # %% [markdown]
 # Below $N = d$: $A_\gamma$ is symmetric and maps the span of the training points to
@@ -80,7 +81,8 @@ for name, r in r2.items():
 
 # %%
 for proj in ("train", "all"):
-    r = rd.r2_table(("digits-10",), gammas, n_train={"digits-10": 40}, projector=proj)["digits-10"]
-    print(f"digits-10 N=40 < d={r['d']}, P_perp from {proj:5s}: regularised logit change "
-          f"{r['reg_logit_change']:.1e}, accuracies {np.round(r['reg_accuracy'], 4)}")
-    assert (r["reg_logit_change"] < 1e-7) == (proj == "train")
+    r = rd.r2_table(("digits-10",), gammas, n_train={"digits-10": rd.R2_SMALL_N},
+                    projector=proj, max_margin=False)["digits-10"]
+    print(f"digits-10 N={r['n']} < d={r['d']}, P_perp from {proj:5s}: regularised logit "
+          f"change {r['reg_logit_change']:.1e}, accuracies {np.round(r['reg_accuracy'], 4)}")
+    assert (r["reg_logit_change"] < rd.R2_LOGIT_TOL) == (proj == "train")

@@ -30,7 +30,6 @@
 # Every cell asserts what it shows.
 
 # %%
-import math
 import sys
 
 import matplotlib
@@ -41,12 +40,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
-from numerics import (binary_signal_noise, compile_binary, compile_multiclass,
-                      max_margin_direction, minimize_binary)
+from numerics import binary_signal_noise, compile_binary, compile_multiclass
 from numerics.experiments.label_noise import ls_gap_checks, ls_gap_gibbs, noise_draw
 from numerics.experiments.related import (binary_comparison, brent_target,
-                                          gradient_variance_identity, maxsup_gap_hand,
-                                          maxsup_target_hand, pegr_gradient_descent)
+                                          g4_runs, gradient_variance_identity,
+                                          maxsup_gap_hand, maxsup_target_hand)
 from proofs_check import maxsup as g2
 from theory import ALPHA, derive_multiclass
 from theory.pegr import derive_pegr
@@ -211,29 +209,19 @@ assert sp.simplify(d_ls.target - sp.log((2 - ALPHA) / ALPHA)) == 0   # unchanged
 # $US = t^*\mathbf 1$, the logit-regularised minimiser, where the PEGR term vanishes.
 
 # %%
-ds = binary_signal_noise(40, 100, sigma_f=0.5, seed=21)
-U = ds.u
-r = np.einsum("ij,ij->i", U, U)
-lam = 1.0 / float(r.mean())
-lr = 1.0 / (np.linalg.norm(U, 2) ** 2 / len(U) * (0.25 + 0.33 * lam * r.max()))
-epochs = [100, 1000, 10_000]
-mm = max_margin_direction(U)
-target = float(np.linalg.norm(mm.weights)) * math.log(10)
-for name, strength in (("PEGR", lam), ("CE", 0.0)):
-    traj = pegr_gradient_descent(U, strength, lr=lr, record_at=epochs)
-    norms = [float(np.linalg.norm(traj[e])) for e in epochs]
-    gaps = [1 - float(traj[e] @ mm.direction) / n_ for e, n_ in zip(epochs, norms)]
+g4 = g4_runs((100, 1000, 10_000), 5000)   # the setting and runs of check G4
+U, lam, mm, target = g4["U"], g4["lam"], g4["mm"], g4["norm_target"]
+for name, key in (("PEGR", "pegr"), ("CE", "ce")):
+    traj = g4["runs"][key]
+    norms = [float(np.linalg.norm(traj[e])) for e in g4["epochs"]]
+    gaps = [1 - float(traj[e] @ mm.direction) / n_ for e, n_ in zip(g4["epochs"], norms)]
     growth = (norms[-1] - norms[-2]) / target
     print(f"{name:4s}: |S| {np.round(norms, 3)}, 1 - cos(S, S_hat) {[f'{g:.1e}' for g in gaps]}, "
           f"last-decade growth / (|S_hat| ln 10) = {growth:.3f}")
     assert all(b > a for a, b in zip(norms, norms[1:]))          # no finite target
     assert all(b < a for a, b in zip(gaps, gaps[1:])) and gaps[-1] < 0.01
     assert abs(growth - 1) < 0.15        # Soudry et al.: O(1/log k) corrections at 1e4
-t_star = compile_binary("quadratic").target(0.2)
-lr_q = 1.0 / (np.linalg.norm(U, 2) ** 2 / len(U) * (0.25 + 0.4 + 0.5 * lam * r.max()))
-Sq = pegr_gradient_descent(U, lam, regularizer="quadratic", alpha=0.2, lr=lr_q,
-                           record_at=[5000])[5000]
-exact = minimize_binary(U, "quadratic", 0.2).coef
+Sq, exact, t_star = g4["Sq"], g4["exact"], g4["t_star"]
 print(f"quadratic-PEGR GD: max |t_i - t*| = {np.max(np.abs(U @ Sq - t_star)):.1e}, "
       f"vs logit-regularised minimiser {np.linalg.norm(Sq - exact) / np.linalg.norm(exact):.1e}")
 assert np.max(np.abs(U @ Sq - t_star)) < 1e-8   # GD on a strongly convex problem, 5000 steps

@@ -42,7 +42,9 @@ from ..data import multiclass_signal_noise
 from ..solvers import minimize_multiclass, minimize_squared_multiclass
 
 __all__ = ["mp_minimize_sample_loss", "maxsup_certificate", "m1_case", "scaling_error",
-           "class_centred", "fisher_subspace", "min_cosine", "sigma_n_logits",
+           "class_centred", "fisher_subspace", "min_cosine", "fisher_cosines",
+           "anisotropic_mixing", "fisher_control_cosine", "sigma_n_logits",
+           "logit_change", "logit_spread",
            "check_m1", "check_m3", "check_m4", "check_m6"]
 
 M1_NAMES = ("quadratic", "label_smoothing", "maxsup")
@@ -318,6 +320,22 @@ def fisher_cosines(X, y, k, *, with_lda=False) -> dict:
     return out
 
 
+def anisotropic_mixing(d: int, seed: int) -> np.ndarray:
+    r"""M4's input map :math:`A = \operatorname{diag}(0.3..3) + 0.2\,G` (``G`` standard
+    normal, ``seed``): applied as :math:`x \mapsto Ax` it makes the within-class noise
+    strongly anisotropic, so :math:`S_W` is far from the identity."""
+    return np.diag(np.linspace(0.3, 3.0, d)) + 0.2 * np.random.default_rng(seed).standard_normal((d, d))
+
+
+def fisher_control_cosine(X, y, k, alpha: float = 0.2) -> float:
+    """M4's negative control: smallest principal-angle cosine between the row space of the
+    class-centred logit-regularised CE weights (quadratic ``f``, ``alpha``) and the Fisher
+    subspace; below 1 (the CE minimiser is not in it)."""
+    neg = minimize_multiclass(X, y, "quadratic", alpha, n_classes=k)
+    rows = np.linalg.svd(class_centred(neg.coef).T, full_matrices=False)[0][:, : k - 1]
+    return min_cosine(rows, fisher_subspace(X, y, k))
+
+
 @register("M4", "squared loss with bias: row space of the class-centred W is the Fisher "
                 "discriminant subspace (sklearn LDA as reference)")
 def check_m4(full: bool = False, report_dir=None) -> CheckResult:
@@ -327,16 +345,12 @@ def check_m4(full: bool = False, report_dir=None) -> CheckResult:
     cos_syn, ang = 1.0, 0.0
     for n, d, k, s in configs:
         ds = multiclass_signal_noise(n, d, k, sigma_f=0.7, sigma_n=1.3, seed=s)
-        # anisotropic within-class noise makes S_W far from the identity
-        A = np.diag(np.linspace(0.3, 3.0, d)) + 0.2 * np.random.default_rng(s).standard_normal((d, d))
-        r = fisher_cosines(ds.X @ A.T, ds.y, k, with_lda=True)
+        r = fisher_cosines(ds.X @ anisotropic_mixing(d, s).T, ds.y, k, with_lda=True)
         cos_syn = min(cos_syn, r["cos_eigh"], r["cos_lda"])
         ang = max(ang, r["angle_eigh"], r["angle_lda"])
     X, y = _standardised_wine()
     w = fisher_cosines(X, y, 3, with_lda=True)
-    neg = minimize_multiclass(X, y, "quadratic", 0.2, n_classes=3)
-    neg_cos = min_cosine(np.linalg.svd(class_centred(neg.coef).T, full_matrices=False)[0][:, :2],
-                         fisher_subspace(X, y, 3))
+    neg_cos = fisher_control_cosine(X, y, 3)
     ev = {"synthetic configs": len(configs), "min cosine synthetic (eigh & LDA)": cos_syn,
           "wine min cosine vs eigh(S_B, S_W)": w["cos_eigh"],
           "wine min cosine vs sklearn LDA": w["cos_lda"],
@@ -380,13 +394,23 @@ def ridge_solver(gamma=1.0):
     return solve
 
 
+def logit_change(logits, ref: int = 0) -> tuple:
+    r"""Largest change of a list of (M, K) test-logit matrices against ``logits[ref]``:
+    ``(max_j max|Z_j - Z_ref| / max|Z_ref|, max_j #labels of Z_j differing from Z_ref)``
+    (labels: row-wise argmax). The measure of M6 and R2."""
+    base = logits[ref]
+    scale = np.max(np.abs(base))
+    labels = np.argmax(base, axis=1)
+    diff = max(float(np.max(np.abs(z - base)) / scale) for z in logits)
+    flips = max(int(np.sum(np.argmax(z, axis=1) != labels)) for z in logits)
+    return diff, flips
+
+
 def logit_spread(logits) -> tuple:
-    """(max normalised logit difference to the first, labels identical)."""
-    ref = logits[0]
-    scale = np.max(np.abs(ref))
-    diff = max(float(np.max(np.abs(z - ref)) / scale) for z in logits[1:])
-    same = all(np.array_equal(np.argmax(z, axis=1), np.argmax(ref, axis=1)) for z in logits)
-    return diff, same
+    """(max normalised logit difference to the first, labels identical): :func:`logit_change`
+    against ``logits[0]``."""
+    diff, flips = logit_change(logits)
+    return diff, flips == 0
 
 
 @register("M6", "alpha=0.2, N>d: the regularised multiclass minimiser's test predictions do "

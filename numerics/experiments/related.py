@@ -51,7 +51,7 @@ from .invariance import gaussian_accuracy
 
 __all__ = ["maxsup_target_hand", "maxsup_gap_hand", "brent_target", "maxsup_conic_binary",
            "maxsup_conic_multiclass", "binary_comparison", "multiclass_comparison",
-           "check_g2_targets", "check_g2_experiment"]
+           "check_g2_targets", "check_g2_experiment", "g4_runs"]
 
 METHODS = ("label_smoothing", "maxsup", "quadratic")
 
@@ -426,16 +426,17 @@ def gradient_variance_identity(U, S, lam=1.0):
     return abs(lhs - rhs) / lhs, float(np.max(np.abs(term - direct) / np.maximum(direct, 1e-300)))
 
 
-@register("G4", "PEGR in the linear model: l + lambda l'^2 ||u||^2 has no finite target for CE "
-          "(GD -> max-margin, margins grow) and keeps the logit-regularised target t*")
-def check_g4(full: bool = False, report_dir=None) -> CheckResult:
+def g4_runs(epochs=(10**2, 10**3, 10**4), q_epochs: int = 5000, *, alpha: float = 0.2) -> dict:
+    r"""G4's separable experiment (check and notebook): :math:`N = 40 < d = 100`
+    (``binary_signal_noise``, :math:`\sigma_f = 0.5`, seed 21), PEGR strength
+    :math:`\lambda = 1/\operatorname{mean}\|u_i\|^2`. Gradient descent from 0 on CE-PEGR
+    (``runs["pegr"]``) and plain CE (``runs["ce"]``) recorded at ``epochs``, with step 1/L;
+    the max-margin direction ``mm`` and ``norm_target`` :math:`= \|\hat S\|\ln 10` (growth
+    per decade, Soudry et al.); quadratic-PEGR GD (``alpha``) for ``q_epochs`` (``Sq``),
+    the target ``t_star`` and the exact logit-regularised minimiser ``exact``."""
     from ..maxmargin import max_margin_direction
 
-    _, _, d_ce = pegr_functions(None)
-    _, _, d_q = pegr_functions("quadratic")
-    ev = {"symbolic: CE-PEGR finite target": d_ce.finite_target,
-          "symbolic: quadratic-PEGR finite target": d_q.finite_target,
-          "symbolic: tail lim e^t(-phi')": str(d_ce.limits["exp(t) (-phi'(t)), t -> oo"])}
+    epochs = list(epochs)
     n, dim = 40, 100
     ds = binary_signal_noise(n, dim, sigma_f=0.5, seed=21)
     U = ds.u
@@ -443,11 +444,33 @@ def check_g4(full: bool = False, report_dir=None) -> CheckResult:
     lam = 1.0 / float(r.mean())  # lambda ||u||^2 ~ 1: PEGR term comparable to the loss
     # phi'' <= 1/4 + 2 lambda r (1/16 + 1/10) for CE: step 1/L with L = ||U||^2/N * phi''_max.
     lr = 1.0 / (np.linalg.norm(U, 2) ** 2 / n * (0.25 + 0.33 * lam * r.max()))
-    epochs = [10**2, 10**3, 10**4] + ([10**5, 10**6] if full else [])
     mm = max_margin_direction(U)
     runs = {"pegr": pegr_gradient_descent(U, lam, lr=lr, record_at=epochs),
             "ce": pegr_gradient_descent(U, 0.0, lr=lr, record_at=epochs)}
     norm_target = float(np.linalg.norm(mm.weights)) * math.log(10)
+    # Logit-regularised PEGR (quadratic): GD converges to U S = t* 1 (N < d).
+    t_star = compile_binary("quadratic").target(alpha)
+    lr_q = 1.0 / (np.linalg.norm(U, 2) ** 2 / n * (0.25 + 2 * alpha + 0.5 * lam * r.max()))
+    Sq = pegr_gradient_descent(U, lam, regularizer="quadratic", alpha=alpha, lr=lr_q,
+                               record_at=[q_epochs])[q_epochs]
+    exact = minimize_binary(U, "quadratic", alpha).coef
+    return {"U": U, "r": r, "lam": lam, "lr": lr, "epochs": epochs, "mm": mm, "runs": runs,
+            "norm_target": norm_target, "alpha": alpha, "t_star": t_star, "lr_q": lr_q,
+            "q_epochs": q_epochs, "Sq": Sq, "exact": exact}
+
+
+@register("G4", "PEGR in the linear model: l + lambda l'^2 ||u||^2 has no finite target for CE "
+          "(GD -> max-margin, margins grow) and keeps the logit-regularised target t*")
+def check_g4(full: bool = False, report_dir=None) -> CheckResult:
+    _, _, d_ce = pegr_functions(None)
+    _, _, d_q = pegr_functions("quadratic")
+    ev = {"symbolic: CE-PEGR finite target": d_ce.finite_target,
+          "symbolic: quadratic-PEGR finite target": d_q.finite_target,
+          "symbolic: tail lim e^t(-phi')": str(d_ce.limits["exp(t) (-phi'(t)), t -> oo"])}
+    epochs = [10**2, 10**3, 10**4] + ([10**5, 10**6] if full else [])
+    g4 = g4_runs(epochs, 20000 if full else 5000)
+    U, r, lam, mm, runs = g4["U"], g4["r"], g4["lam"], g4["mm"], g4["runs"]
+    norm_target = g4["norm_target"]
     growth_ok, cos_ok = True, True
     for name, traj in runs.items():
         norms = [float(np.linalg.norm(traj[e])) for e in epochs]
@@ -467,14 +490,8 @@ def check_g4(full: bool = False, report_dir=None) -> CheckResult:
     ev["direction gap ratio PEGR/CE (last)"] = float(gap_p / gap_c)
 
     # Logit-regularised PEGR (quadratic, alpha=0.2): GD converges to U S = t* 1 (N < d).
-    alpha = 0.2
-    t_star = compile_binary("quadratic").target(alpha)
-    lr_q = 1.0 / (np.linalg.norm(U, 2) ** 2 / n * (0.25 + 2 * alpha + 0.5 * lam * r.max()))
-    q_epochs = 20000 if full else 5000
-    Sq = pegr_gradient_descent(U, lam, regularizer="quadratic", alpha=alpha, lr=lr_q,
-                               record_at=[q_epochs])[q_epochs]
-    ev["quadratic-PEGR GD: max |t_i - t*|"] = float(np.max(np.abs(U @ Sq - t_star)))
-    exact = minimize_binary(U, "quadratic", alpha).coef
+    alpha, Sq, exact = g4["alpha"], g4["Sq"], g4["exact"]
+    ev["quadratic-PEGR GD: max |t_i - t*|"] = float(np.max(np.abs(U @ Sq - g4["t_star"])))
     ev["quadratic-PEGR GD vs logit-reg minimiser (rel)"] = float(
         np.linalg.norm(Sq - exact) / np.linalg.norm(exact))
     # N > d: PEGR re-weights samples by ||u_i||^2, its minimiser moves.

@@ -1,7 +1,7 @@
 r"""Real-data figures (issue 7): ``R1`` (accuracy vs :math:`\alpha`) and ``R2`` (accuracy
 vs the orthogonal rescaling :math:`\gamma`), the offline stand-ins for App. E.6.1.
 
-Both reuse :mod:`numerics.experiments.realdata` (scikit-learn's digits, breast-cancer and
+Both reuse :mod:`numerics.experiments.realdata` (data, grids and drawing; scikit-learn's digits, breast-cancer and
 wine data; :math:`\lambda = d/N = 1/2`, standardised on train, quadratic :math:`f = \|z\|^2`
 with bias, :math:`\alpha = 0` = multiclass hard-margin SVM on :math:`(x, 1)`).
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..experiments import realdata as rd
-from ._registry import check_size, figure, pyplot
+from ._registry import check_size, figure
 
 __all__ = ["fig_r1", "fig_r2", "R_SETTINGS"]
 
@@ -32,9 +32,11 @@ _ALL = tuple(rd.DATASETS)
 _SMALL = ("digits-3v8", "breast_cancer", "wine")
 R_SETTINGS = {
     "test": dict(datasets=_SMALL, alphas=(1e-4, 1e-3, 1e-2, 0.3), gammas=(0.25, 1.0, 8.0)),
-    "default": dict(datasets=_ALL, alphas=tuple(rd.alpha_grid(8)), gammas=rd.GAMMAS),
-    "full": dict(datasets=_ALL, alphas=tuple(rd.alpha_grid(13, 1e-5, 0.5)),
-                 gammas=(0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)),
+    # the grids of check_r1 / check_r2 (and their --full versions)
+    "default": dict(datasets=_ALL, alphas=tuple(rd.alpha_grid(*rd.R1_ALPHA_GRID)),
+                    gammas=rd.GAMMAS),
+    "full": dict(datasets=_ALL, alphas=tuple(rd.alpha_grid(*rd.R1_ALPHA_GRID_FULL)),
+                 gammas=rd.GAMMAS_FULL),
 }
 
 
@@ -60,28 +62,7 @@ def fig_r1(size: str = "default") -> dict:
 
 @fig_r1.drawer
 def _draw_r1(data):
-    plt = pyplot()
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.4))
-    cmap = plt.get_cmap("tab10")
-    for j, (name, r) in enumerate(data["curves"].items()):
-        col = cmap(j)
-        a1.semilogx(r["alphas"], r["accuracy"], "o-", color=col,
-                    label=f"{name} (d={r['d']}, N={r['n']}): jump {r['jump']:+.3f} "
-                          f"± {r['jump_se']:.3f}, spread {r['plateau_spread']:.3f}")
-        a1.axhline(r["accuracy_0"], color=col, ls="--", lw=1)
-        a2.semilogx(r["alphas"], r["cos_to_unregularised"], "o-", color=col, label=name)
-    a1.set_xlabel("alpha (quadratic logit regularisation, log scale)")
-    a1.set_ylabel("test accuracy (dashed: alpha = 0, max-margin)")
-    a1.set_title("R1: jump between alpha = 0 and alpha > 0, then plateau", fontsize=9)
-    a1.legend(fontsize=6)
-    a2.set_xlabel("alpha (log scale)")
-    a2.set_ylabel("cos(class-centred [W, b](alpha), [W, b](alpha = 0))")
-    a2.set_ylim(-0.05, 1.05)
-    a2.set_title("minimiser direction vs the alpha = 0 (max-margin) direction", fontsize=9)
-    a2.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    return rd.draw_r1(data["curves"])
 
 
 @figure("R2", "R2 real data: test accuracy after rescaling the component orthogonal to "
@@ -101,27 +82,4 @@ def fig_r2(size: str = "default") -> dict:
 
 @fig_r2.drawer
 def _draw_r2(data):
-    plt = pyplot()
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.6))
-    cmap = plt.get_cmap("tab10")
-    a = data["settings"]["alpha"]
-    for j, (name, r) in enumerate(data["curves"].items()):
-        col = cmap(j)
-        ax.semilogx(r["gammas"], r["reg_accuracy"], "o-", color=col,
-                    label=f"{name}, alpha={a} (max logit change {r['reg_logit_change']:.1e})")
-        ax.semilogx(r["gammas"], r["mm_accuracy"], "s--", color=col,
-                    label=f"{name}, max-margin ({r['mm_label_flips']} labels flip)")
-    from matplotlib.ticker import NullFormatter
-
-    g = data["settings"]["gammas"]
-    ax.set_xticks(g)
-    ax.set_xticklabels([f"{v:g}" for v in g])
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("gamma: x -> (I - P_perp) x + gamma P_perp x (log scale)")
-    ax.set_ylabel("test accuracy")
-    ax.set_title("R2: regularised probe invariant under orthogonal rescaling; "
-                 "max-margin not", fontsize=9)
-    ax.legend(fontsize=6)
-    fig.tight_layout()
-    return fig
+    return rd.draw_r2(data["curves"], data["settings"]["alpha"])
