@@ -25,13 +25,14 @@ from scipy import optimize, special
 from logitreg.checks import CheckResult, register
 
 from ..asymptotics import (maxmargin_predict, mp_separability_threshold, predict,
-                           separability_threshold)
+                           separability_threshold, unregularised_accuracy)
 from ..data import binary_signal_noise
 from ..maxmargin import cover_probability, is_linearly_separable, max_margin_direction
 from ..solvers import minimize_binary
 from ._common import binomial_interval, mean_and_sem, save_figure, seeds
 from .invariance import gaussian_accuracy
-from .threshold import perfect_fraction, regularised_solver, unregularised_perfect
+from .threshold import (cover_perfect_probability, perfect_fraction, regularised_solver,
+                        unregularised_perfect)
 
 __all__ = ["simulate_accuracy", "check_a0", "check_a1", "check_a2", "check_a3", "check_a4",
            "check_a5"]
@@ -288,7 +289,7 @@ def check_a3(full: bool = False, report_dir=None) -> CheckResult:
     for j, n in enumerate(ns):
         hits = unregularised_perfect(n, d, trials, seed=31 + j)   # not separable
         lo, hi = binomial_interval(hits, trials, z=3.0)
-        p_cover = 1.0 - cover_probability(n, D)
+        p_cover = cover_perfect_probability(n, d)   # 1 - P_sep(N, D)
         outside += not (lo <= p_cover <= hi)
         ev[f"N={n}: P(not sep) sim / Cover"] = f"{hits / trials:.2f} / {p_cover:.3f}"
     step_ns = (d - 5, d - 1, d, d + 5)
@@ -314,11 +315,16 @@ def check_a3(full: bool = False, report_dir=None) -> CheckResult:
 
 # ----------------------------------------------------------------------------------- A4
 def benefit_curves(lam, alpha, sigma_f, sigma_ns, regularizer="quadratic"):
-    """Theory: regularised accuracy (flat) and the GD-limit accuracy vs sigma_n; crossing."""
+    """Theory: regularised accuracy (flat) and the GD-limit accuracy vs sigma_n; crossing.
+
+    At ``lam <= lam_sep(kappa)`` the GD limit is the logistic MLE
+    (:func:`~numerics.asymptotics.unregularised_accuracy`, flat in sigma_n) and the
+    crossing is ``nan``."""
     kappa = 1.0 / sigma_f
     reg_acc = predict(regularizer, alpha, lam, kappa, certify=False).accuracy
     if lam <= separability_threshold(kappa):
-        raise ValueError("A4 needs the separable regime lam > lam_sep")
+        mm = [unregularised_accuracy(lam, kappa, noise_ratio=s / sigma_f) for s in sigma_ns]
+        return reg_acc, np.asarray(mm, dtype=float), float("nan")
     mm = [maxmargin_predict(lam, kappa, weight=s / sigma_f).accuracy for s in sigma_ns]
     f = lambda s: maxmargin_predict(lam, kappa, weight=s / sigma_f).accuracy - reg_acc  # noqa
     lo, hi = 1e-3, 100.0

@@ -32,7 +32,8 @@ from ..solvers import minimize_binary
 from ._common import save_figure, seeds
 
 __all__ = ["gaussian_accuracy", "unregularised_direction", "sigma_n_invariance",
-           "equivariance_gap", "alignment_fit", "benefit_diagram", "check_b9", "check_b10"]
+           "equivariance_gap", "alignment_fit", "alignment_constant", "eq5_accuracy",
+           "benefit_diagram", "check_b9", "check_b10"]
 
 
 def gaussian_accuracy(S, *, mu_f, sigma_f, sigma_n) -> float:
@@ -110,6 +111,19 @@ def alignment_fit(n, d, sigma_ns, *, alpha=0.2, sigma_f=0.5, seed=0, reps=1):
     return r2, float(intercept), math.sqrt(max(slope, 0.0)), 1.0 / np.sqrt(yv)
 
 
+def alignment_constant(cosine, sigma_f) -> float:
+    r"""Eq. 4 inverted: the :math:`C` of :math:`1/\rho^2 = 1 + C^2/\sigma_n^2` from the
+    cosine :math:`\rho_v` in the isotropic coordinates (:math:`\sigma_n = \sigma_f`),
+    :math:`C = \sigma_f\sqrt{1/\rho_v^2 - 1}`."""
+    return sigma_f * math.sqrt(1.0 / cosine**2 - 1.0)
+
+
+def eq5_accuracy(C, mu_f, sigma_f) -> float:
+    r"""Eq. 5 with Eq. 4 substituted (:math:`\sigma_n` cancels):
+    :math:`A = \Phi(\mu_f/\sqrt{\sigma_f^2 + C^2})`."""
+    return float(special.ndtr(mu_f / math.sqrt(sigma_f**2 + C**2)))
+
+
 def benefit_diagram(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, seed=0, workers=1,
                     db=None):
     """Mean Gaussian accuracy (regularised, unregularised) over seeds on the grid, computed
@@ -156,8 +170,7 @@ def check_b9(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
     fit_n, fit_d, reps = (2000, 1400, 1) if full else (571, 400, 3)
     r2, a, C, rhos = alignment_fit(fit_n, fit_d, grid, seed=15, reps=reps)
     mu_f, sigma_f = 1.0, 0.5
-    # Eq. 5 with Eq. 4 substituted: sigma_n cancels, A = Phi(mu_f / sqrt(sigma_f^2 + C^2)).
-    acc_eq5 = float(special.ndtr(mu_f / math.sqrt(sigma_f**2 + C**2)))
+    acc_eq5 = eq5_accuracy(C, mu_f, sigma_f)
     ev = {"regularised logit change across sigma_n": reg_change,
           "max-margin logit change across sigma_n": mm_change,
           "max-margin test sign flips": mm_flips,

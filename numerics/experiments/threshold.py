@@ -21,6 +21,7 @@ as :math:`\|S_\perp\| \le 10^{-8}|S_1|` (Newton solves to ~1e-13 relative; a gen
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,14 +33,45 @@ from ..maxmargin import cover_probability, is_linearly_separable
 from ..solvers import minimize_binary, minimize_weight_decay
 from ._common import binomial_interval, save_figure, seeds
 
-__all__ = ["perfect_fraction", "threshold_curves", "ThresholdCurves", "check_b7"]
+__all__ = ["perfect_fraction", "threshold_curves", "ThresholdCurves", "check_b7",
+           "s_perp_ratio", "is_perfect", "sample_size", "weight_decay_trials",
+           "cover_perfect_probability", "evaluate_b7", "b7_verdict", "draw_b7"]
 
 #: ||S_perp|| / |S_1| below this counts as S_perp = 0 (see module docstring).
 PERFECT_RTOL = 1e-8
+#: B7's tolerance on the critical N/d of max-margin against 2(d-1)/d (grid spacing 0.1-0.2).
+CRITICAL_RATIO_TOL = 0.15
 
 
-def _is_perfect(coef) -> bool:
-    return bool(np.linalg.norm(coef[1:]) <= PERFECT_RTOL * abs(coef[0]) and coef[0] > 0)
+def s_perp_ratio(S) -> float:
+    r""":math:`\|S_\perp\|/S_1` (``inf`` if :math:`S_1 \le 0`: never perfect)."""
+    return float(np.linalg.norm(S[1:]) / S[0]) if S[0] > 0 else math.inf
+
+
+def is_perfect(S) -> bool:
+    """S_perp = 0 to :data:`PERFECT_RTOL` relative, with S_1 > 0 (perfect generalisation)."""
+    return bool(s_perp_ratio(S) <= PERFECT_RTOL)
+
+
+def sample_size(ratio, d) -> int:
+    """The N simulated at ``N/d = ratio`` (at least 2)."""
+    return max(2, int(round(ratio * d)))
+
+
+def weight_decay_trials(trials) -> int:
+    """Draws per point for the (slower, never perfect) weight-decay baseline."""
+    return max(3, trials // 4)
+
+
+def cover_perfect_probability(n, d) -> float:
+    r"""B7, :math:`\sigma_f = 0`: probability that the max-margin classifier generalises
+    perfectly, :math:`1 - P_{sep}(N, d-1)` (Cover's count for the noise parts in
+    :math:`D = d - 1` dimensions).
+
+    >>> cover_perfect_probability(22, 12)   # N = 2D: Cover's midpoint
+    0.5
+    """
+    return 1.0 - cover_probability(int(n), int(d) - 1)
 
 
 def regularised_solver(alpha=0.2, regularizer="quadratic"):
@@ -57,7 +89,7 @@ def perfect_fraction(solver, n, d, trials, *, sigma_n=1.0, mu_f=1.0, seed=0) -> 
     hits = 0
     for s in seeds(seed, trials):
         ds = binary_signal_noise(n, d, mu_f=mu_f, sigma_f=0.0, sigma_n=sigma_n, seed=s)
-        hits += _is_perfect(solver(ds.u))
+        hits += is_perfect(solver(ds.u))
     return hits
 
 
@@ -81,6 +113,15 @@ class ThresholdCurves:
     unregularised: dict
     weight_decay: dict
 
+    @property
+    def wd_trials(self) -> int:
+        """Draws per point of the weight-decay curves."""
+        return weight_decay_trials(self.trials)
+
+    def sizes(self, d) -> list:
+        """The sample sizes N simulated for ``d`` (one per ratio)."""
+        return [sample_size(r, d) for r in self.ratios]
+
     def critical_ratio(self, d, which="unregularised") -> float:
         """N/d where P(perfect) crosses 1/2 (linear interpolation)."""
         p = np.asarray(getattr(self, which)[d], dtype=float) / self.trials
@@ -102,11 +143,11 @@ def threshold_curves(ds_list, ratios, trials, *, solver=None, wd_solver=None, se
     for d in ds_list:
         reg[d], unreg[d], wd[d] = [], [], []
         for j, r in enumerate(ratios):
-            n = max(2, int(round(r * d)))
+            n = sample_size(r, d)
             s = seed + 1000 * d + j
             reg[d].append(perfect_fraction(solver, n, d, trials, seed=s))
             unreg[d].append(unregularised_perfect(n, d, trials, seed=s))
-            wd[d].append(perfect_fraction(wd_solver, n, d, max(3, trials // 4), seed=s))
+            wd[d].append(perfect_fraction(wd_solver, n, d, weight_decay_trials(trials), seed=s))
     return ThresholdCurves(list(ds_list), list(ratios), trials, reg, unreg, wd)
 
 
@@ -115,14 +156,13 @@ def evaluate_b7(curves: ThresholdCurves) -> dict:
     out = {"regularised step at N=d": True, "cover points outside 3-sigma": 0,
            "cover points": 0, "weight decay perfect draws": 0}
     for d in curves.d:
-        for r, hits, un, wd in zip(curves.ratios, curves.regularised[d],
+        for n, hits, un, wd in zip(curves.sizes(d), curves.regularised[d],
                                    curves.unregularised[d], curves.weight_decay[d]):
-            n = max(2, int(round(r * d)))
             expected = 1.0 if n >= d else 0.0
             if hits != expected * curves.trials:
                 out["regularised step at N=d"] = False
             lo, hi = binomial_interval(un, curves.trials, z=3.0)
-            p_cover = 1.0 - cover_probability(n, d - 1)
+            p_cover = cover_perfect_probability(n, d)
             out["cover points"] += 1
             out["cover points outside 3-sigma"] += not (lo <= p_cover <= hi)
             out["weight decay perfect draws"] += wd
@@ -132,28 +172,64 @@ def evaluate_b7(curves: ThresholdCurves) -> dict:
     return out
 
 
-def _plot(curves, report_dir):
-    import matplotlib
-    matplotlib.use("Agg")
+def expected_critical_ratio(d) -> float:
+    """Cover's midpoint N = 2D = 2(d-1) in units of d."""
+    return 2 * (d - 1) / d
+
+
+def b7_verdict(curves: ThresholdCurves, ev=None) -> dict:
+    """B7's pass rules on measured curves (``ev``: :func:`evaluate_b7`'s evidence, computed
+    if not given): name -> bool; the claim holds iff all are true."""
+    ev = evaluate_b7(curves) if ev is None else ev
+    expected = expected_critical_ratio(curves.d[-1])
+    ratio = ev["critical ratio unreg/reg (largest d)"]
+    return {
+        "regularised step at N=d": bool(ev["regularised step at N=d"]),
+        # With z=3 Wilson intervals each point falls outside with prob ~0.3%; allow 1 in 13
+        # points per d for lattice effects of small-N binomials, but no more.
+        "max-margin follows Cover":
+            ev["cover points outside 3-sigma"] <= max(1, ev["cover points"] // 13),
+        "weight decay never perfect": ev["weight decay perfect draws"] == 0,
+        # Grid spacing of 0.1-0.2 in N/d around the crossing.
+        "critical ratio near 2(d-1)/d": abs(ratio - expected) <= CRITICAL_RATIO_TOL,
+    }
+
+
+def draw_b7(curves: ThresholdCurves, *, title=None, xlabel_note="sigma_f=0, sigma_n=1, mu_f=1"):
+    """The B7 figure: P(perfect) vs N/d per d -- regularised (step at N=d), max-margin
+    (Wilson 1-sigma bars) with Cover's formula on every integer N, weight decay.
+    Returns the matplotlib Figure (not saved; the caller picks the backend)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    r = np.asarray(curves.ratios)
-    fine = np.linspace(r.min(), r.max(), 200)
-    for d in curves.d:
-        ax.plot(r, np.asarray(curves.regularised[d]) / curves.trials, "s-", ms=3,
-                label=f"regularised d={d}")
-        ax.plot(r, np.asarray(curves.unregularised[d]) / curves.trials, "o", ms=3,
-                label=f"max-margin d={d}")
-        ax.plot(fine, [1 - cover_probability(max(2, int(round(x * d))), d - 1) for x in fine],
-                "k-", lw=0.6)
-    ax.axvline(1.0, color="grey", ls=":")
-    ax.axvline(2.0, color="grey", ls=":")
-    ax.set_xlabel("N / d  (sigma_f = 0, sigma_n = 1, mu_f = 1)")
-    ax.set_ylabel("P(perfect generalisation)")
-    ax.set_title("B7: threshold N=d (alpha=0.2) vs N~2d (max-margin; black: Cover)")
-    ax.legend(fontsize=6, ncol=2)
-    return save_figure(fig, report_dir, "B7_threshold")
+    fig, ax = plt.subplots(figsize=(8, 5))
+    cmap = plt.get_cmap("tab10")
+    t, tw = curves.trials, curves.wd_trials
+    for j, d in enumerate(curves.d):
+        x = np.asarray(curves.sizes(d), dtype=float) / d
+        col = cmap(j)
+        ax.plot(x, np.asarray(curves.regularised[d]) / t, "s-", ms=4, color=col,
+                label=f"regularised, d={d}")
+        hits = np.asarray(curves.unregularised[d])
+        p = hits / t
+        iv = np.array([binomial_interval(int(h), t, z=1.0) for h in hits])
+        # clipped: at 0 or all hits the Wilson bound equals p up to rounding (can be -1e-17)
+        yerr = np.clip([p - iv[:, 0], iv[:, 1] - p], 0.0, None)
+        ax.errorbar(x, p, yerr=yerr, fmt="o", mfc="none", ms=4,
+                    color=col, label=f"max-margin, d={d} (Wilson 1-sigma)")
+        ax.plot(x, np.asarray(curves.weight_decay[d]) / tw, "x", color=col,
+                label=f"weight decay, d={d} ({tw} draws)")
+        n_all = np.arange(2, int(math.ceil(max(curves.ratios) * d)) + 1)
+        ax.plot(n_all / d, [cover_perfect_probability(n, d) for n in n_all], "-", color=col,
+                lw=0.8, alpha=0.8, label=f"Cover 1 - P_sep(N, d-1), d={d}")
+    ax.axvline(1.0, color="grey", ls=":", lw=0.8)
+    ax.axvline(2.0, color="grey", ls="--", lw=0.8)
+    ax.set_xlabel(f"N / d  ({xlabel_note}; {t} draws per point)")
+    ax.set_ylabel("P(perfect generalisation) = P(S_perp = 0)")
+    ax.legend(fontsize=6)
+    fig.suptitle(title or "B7: regularised perfect from N = d, max-margin from N ~ 2(d-1) "
+                          "(Cover), weight decay never", fontsize=9)
+    fig.tight_layout()
+    return fig
 
 
 @register("B7", "sigma_f=0: alpha>0 generalises perfectly iff N>=d; max-margin needs N~2d (Cover)")
@@ -163,19 +239,16 @@ def check_b7(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
     trials = 100 if full else 24
     curves = threshold_curves(ds_list, ratios, trials, solver=solver)
     ev = evaluate_b7(curves)
-    figures = _plot(curves, report_dir)
-    # With z=3 Wilson intervals each point falls outside with prob ~0.3%; allow 1 in 13
-    # points per d for lattice effects of small-N binomials, but no more.
-    cover_ok = ev["cover points outside 3-sigma"] <= max(1, ev["cover points"] // 13)
-    ratio = ev["critical ratio unreg/reg (largest d)"]
-    d_big = ds_list[-1]
-    expected_ratio = 2 * (d_big - 1) / d_big
-    passed = (ev["regularised step at N=d"] and cover_ok
-              and ev["weight decay perfect draws"] == 0
-              and abs(ratio - expected_ratio) <= 0.15)
+    figures = []
+    if report_dir is not None:
+        import matplotlib
+        matplotlib.use("Agg")
+        figures = save_figure(draw_b7(curves), report_dir, "B7_threshold")
+    expected_ratio = expected_critical_ratio(ds_list[-1])
+    passed = all(b7_verdict(curves, ev).values())
     return CheckResult(
         "B7", "threshold shift N=2d -> N=d", ev,
         "regularised: exact step (S_perp=0 to 1e-8 rel); max-margin within 3-sigma Wilson "
-        f"intervals of Cover; critical ratio within 0.15 of 2(d-1)/d={expected_ratio:.3f} "
-        "(grid spacing 0.1-0.2 in N/d); weight decay never perfect", passed,
-        figures=figures)
+        f"intervals of Cover; critical ratio within {CRITICAL_RATIO_TOL} of 2(d-1)/d="
+        f"{expected_ratio:.3f} (grid spacing 0.1-0.2 in N/d); weight decay never perfect",
+        passed, figures=figures)

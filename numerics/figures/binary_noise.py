@@ -81,16 +81,17 @@ from ..asymptotics import predict, separability_threshold, unregularised_accurac
 from ..compiled import compile_binary
 from ..data import binary_signal_noise
 from ..experiments import grokking as grok
-from ..experiments._common import binomial_interval, seeds
+from ..experiments._common import seeds
 from ..experiments.asymptotic_checks import benefit_curves
 from ..experiments.clustering import blas_single_thread
-from ..experiments.invariance import (alignment_fit, benefit_diagram, crossing,
-                                      gaussian_accuracy)
-from ..experiments.threshold import threshold_curves
+from ..experiments.invariance import (alignment_constant, alignment_fit, benefit_diagram,
+                                      crossing, eq5_accuracy, gaussian_accuracy)
+from ..experiments.threshold import (ThresholdCurves, cover_perfect_probability, draw_b7,
+                                     s_perp_ratio, sample_size, threshold_curves)
 from ..experiments.weight_decay import accuracy_vs_sigma_n
-from ..maxmargin import cover_probability, max_margin_direction
+from ..maxmargin import max_margin_direction
 from ..solvers import minimize_binary
-from ..sweep import SweepSpec, run_grid, sweep_array
+from ..sweep import benefit_diagram_sweep
 from ._registry import check_size, figure, pyplot
 
 __all__ = ["fig4", "fig5", "fig6", "fig15", "fig16", "fig17", "fig18", "fig19",
@@ -99,19 +100,9 @@ __all__ = ["fig4", "fig5", "fig6", "fig15", "fig16", "fig17", "fig18", "fig19",
 REGULARIZER = "quadratic"
 
 
-def _s_perp_ratio(S) -> float:
-    r""":math:`\|S_\perp\|/S_1` (``inf`` if :math:`S_1 \le 0`)."""
-    return float(np.linalg.norm(S[1:]) / S[0]) if S[0] > 0 else math.inf
-
-
-def mu_f_over(sigma_f, mu_f=1.0) -> float:
-    r""":math:`\kappa = \mu_f/\sigma_f` (A0 reduction)."""
-    return mu_f / sigma_f
-
-
-def _theory_unreg(lam, kappa, noise_ratio):
-    """A4: gradient-descent-limit accuracy (MLE below lambda_sep, max-margin above)."""
-    return unregularised_accuracy(lam, kappa, noise_ratio=noise_ratio)
+def _grid(space, lo, hi, num) -> list:
+    """``np.geomspace``/``np.linspace`` (``space``) rounded to 6 digits, as plain floats."""
+    return [round(float(x), 6) for x in space(lo, hi, num)]
 
 
 # ------------------------------------------------------------------------------- fig 4
@@ -155,14 +146,14 @@ def fig4(size: str = "default") -> dict:
         scan = {"ratios": list(s["scan_ratios"]), "n": [], "reg": [], "mm": []}
         dd = s["scan_d"]
         for j, r in enumerate(s["scan_ratios"]):
-            n = max(2, int(round(r * dd)))
+            n = sample_size(r, dd)
             scan["n"].append(n)
             reg_r, mm_r = [], []
             for sd in seeds(s["seed"] + 100 + j, s["scan_draws"]):
                 u = binary_signal_noise(n, dd, mu_f=mu_f, sigma_f=0.0, sigma_n=sigma_n,
                                         seed=sd).u
-                reg_r.append(_s_perp_ratio(minimize_binary(u, REGULARIZER, alpha).coef))
-                mm_r.append(_s_perp_ratio(max_margin_direction(u).direction))
+                reg_r.append(s_perp_ratio(minimize_binary(u, REGULARIZER, alpha).coef))
+                mm_r.append(s_perp_ratio(max_margin_direction(u).direction))
             scan["reg"].append(reg_r)
             scan["mm"].append(mm_r)
     logits = {k: {"train": ds.X @ S, "test": test.X @ S} for k, S in
@@ -172,7 +163,7 @@ def fig4(size: str = "default") -> dict:
     s.update(alpha=alpha, mu_f=mu_f, sigma_f=0.0, sigma_n=sigma_n, regularizer=REGULARIZER)
     return {"settings": s, "t_star": t_star, "logits": logits,
             "labels": {"train": ds.y, "test": test.y},
-            "s_perp_ratio": {"reg": _s_perp_ratio(S_reg), "mm": _s_perp_ratio(S_mm)},
+            "s_perp_ratio": {"reg": s_perp_ratio(S_reg), "mm": s_perp_ratio(S_mm)},
             "max_logit_deviation": {"reg": dev},
             "mm_population_error": float(grok.population_error(S_mm, mu_f=mu_f,
                                                                sigma_n=sigma_n)[0]),
@@ -344,25 +335,35 @@ FIG_BENEFIT_SETTINGS = {
     "test": dict(n=60, sigma_fs=[0.5, 0.8], sigma_ns=[0.1, 0.2, 0.5, 1.2, 3.0, 6.0],
                  n_seeds=2, seed=60),
     "default": dict(n=400, sigma_fs=[0.5, 0.8],
-                    sigma_ns=[round(float(x), 6) for x in np.geomspace(0.1, 6.0, 10)],
+                    sigma_ns=_grid(np.geomspace, 0.1, 6.0, 10),
                     n_seeds=3, seed=60),
     "full": dict(n=2000, sigma_fs=[0.3, 0.5, 0.8, 1.0],
-                 sigma_ns=[round(float(x), 6) for x in np.geomspace(0.1, 6.0, 12)],
+                 sigma_ns=_grid(np.geomspace, 0.1, 6.0, 12),
                  n_seeds=3, seed=60),
 }
 _THEORY_SIGMA_NS = np.geomspace(0.1, 6.0, 60)
 
 
-def _theory_benefit(lam, alpha, sigma_f, grid):
-    """A4 lines for one sigma_f: (regularised accuracy, unregularised curve, sigma_n*)."""
-    try:
-        reg, mm, star = benefit_curves(lam, alpha, sigma_f, grid)
-    except ValueError:   # lam <= lam_sep(kappa): the unregularised limit is the MLE
-        kappa = 1.0 / sigma_f
-        reg = predict(REGULARIZER, alpha, lam, kappa, certify=False).accuracy
-        mm = np.array([_theory_unreg(lam, kappa, sn / sigma_f) for sn in grid])
-        star = math.nan
-    return float(reg), np.asarray(mm, dtype=float), float(star)
+def _benefit_theory(alpha, lam_sigma_fs):
+    """A4 lines (:func:`benefit_curves`) on :data:`_THEORY_SIGMA_NS` for each
+    ``(lambda, sigma_f)``: ``reg`` accuracies, ``unreg`` curves, ``crossing`` sigma_n*."""
+    theory = {"sigma_ns": _THEORY_SIGMA_NS, "reg": [], "unreg": [], "crossing": []}
+    for lam, sf in lam_sigma_fs:
+        reg, mm, star = benefit_curves(lam, alpha, sf, _THEORY_SIGMA_NS, REGULARIZER)
+        theory["reg"].append(float(reg))
+        theory["unreg"].append(np.asarray(mm, dtype=float))
+        theory["crossing"].append(float(star))
+    return theory
+
+
+def _benefit_panel(ax, sigma_ns, reg, unreg, theory, i, col, alpha, tag):
+    """One family of a benefit panel: simulated regularised (o) and unregularised (s)
+    accuracies vs sigma_n with the A4 lines (solid: regularised, dashed: unregularised)."""
+    ax.plot(sigma_ns, np.asarray(reg), "o", color=col, label=f"alpha={alpha} (sim), {tag}")
+    ax.plot(sigma_ns, np.asarray(unreg), "s", mfc="none", color=col,
+            label=f"unregularised / max-margin (sim), {tag}")
+    ax.axhline(theory["reg"][i], color=col, lw=0.9, ls="-")
+    ax.plot(theory["sigma_ns"], theory["unreg"][i], color=col, lw=0.9, ls="--")
 
 
 def _benefit_figure(lam, size, caller):
@@ -373,16 +374,9 @@ def _benefit_figure(lam, size, caller):
     with blas_single_thread():
         reg, unreg = benefit_diagram(n, d, s["sigma_fs"], s["sigma_ns"], alpha=alpha,
                                      n_seeds=s["n_seeds"], seed=s["seed"])
-    theory = {"sigma_ns": _THEORY_SIGMA_NS, "reg": [], "unreg": [], "crossing": [],
-              "lam_sep": []}
-    cross = []
-    for i, sf in enumerate(s["sigma_fs"]):
-        r, m, star = _theory_benefit(d / n, alpha, sf, _THEORY_SIGMA_NS)
-        theory["reg"].append(r)
-        theory["unreg"].append(m)
-        theory["crossing"].append(star)
-        theory["lam_sep"].append(separability_threshold(mu_f_over(sf)))
-        cross.append(crossing(s["sigma_ns"], reg[i], unreg[i]))
+    theory = _benefit_theory(alpha, [(d / n, sf) for sf in s["sigma_fs"]])
+    theory["lam_sep"] = [separability_threshold(1.0 / sf) for sf in s["sigma_fs"]]
+    cross = [crossing(s["sigma_ns"], reg[i], unreg[i]) for i in range(len(s["sigma_fs"]))]
     s.update(d=d, lam=d / n, alpha=alpha, mu_f=1.0, regularizer=REGULARIZER)
     return {"settings": s, "sigma_ns": np.asarray(s["sigma_ns"]), "reg": reg,
             "unreg": unreg, "crossing": cross, "theory": theory}
@@ -397,12 +391,8 @@ def _draw_benefit(data, fig_id):
     sn = np.asarray(data["sigma_ns"], dtype=float)
     for i, sf in enumerate(s["sigma_fs"]):
         col = cmap(i)
-        ax.plot(sn, np.asarray(data["reg"][i]), "o", color=col,
-                label=f"alpha={s['alpha']} (sim), sigma_f={sf}")
-        ax.plot(sn, np.asarray(data["unreg"][i]), "s", mfc="none", color=col,
-                label=f"unregularised / max-margin (sim), sigma_f={sf}")
-        ax.axhline(th["reg"][i], color=col, lw=0.9, ls="-")
-        ax.plot(th["sigma_ns"], th["unreg"][i], color=col, lw=0.9, ls="--")
+        _benefit_panel(ax, sn, data["reg"][i], data["unreg"][i], th, i, col, s["alpha"],
+                       f"sigma_f={sf}")
         if np.isfinite(th["crossing"][i]):
             ax.axvline(th["crossing"][i], color=col, lw=0.7, ls=":")
         c = data["crossing"][i]
@@ -462,23 +452,6 @@ def _draw_fig15(data):
 
 
 # -------------------------------------------------------------------------- figs 16, 17
-def _benefit_grid(n, lams, sigma_f, sigma_ns, alpha, n_seeds, seed):
-    """Sweep-engine grid of the ``benefit`` experiment over (lambda, sigma_n, alpha);
-    returns accuracies ``(len(lams), len(sigma_ns), 2 [alpha=0, alpha], n_seeds)``."""
-    spec = SweepSpec.from_dict({
-        "name": "figures_benefit", "experiment": "benefit", "outputs": ["accuracy"],
-        "seeds": list(range(seed, seed + n_seeds)),
-        "grid": {"n": n, "lam": [float(x) for x in lams], "sigma_f": float(sigma_f),
-                 "sigma_n": [float(x) for x in sigma_ns], "alpha": [0.0, float(alpha)],
-                 "regularizer": REGULARIZER}})
-    store = run_grid(spec)
-    try:
-        acc = sweep_array(spec, store, "accuracy")   # (n, lam, sigma_f, sigma_n, alpha, seed)
-    finally:
-        store.close()
-    return acc.reshape(len(lams), len(sigma_ns), 2, n_seeds)
-
-
 def _lam_of(n, lam) -> float:
     """The lambda = d/N actually simulated (the sweep spec rounds d = round(lam N))."""
     return int(round(lam * n)) / n
@@ -505,23 +478,30 @@ def fig16(size: str = "default") -> dict:
     """
     s = dict(FIG16_SETTINGS[check_size(size, "fig16")])
     alpha, sigma_f = 0.4, 0.5
-    with blas_single_thread():
-        acc = _benefit_grid(s["n"], s["lams"], sigma_f, s["sigma_ns"], alpha, s["n_seeds"],
-                            s["seed"])
-    kappa = mu_f_over(sigma_f)
+    with blas_single_thread():   # per seed: (len(lams), 1 sigma_f, len(sigma_ns), n_seeds)
+        reg, unreg = benefit_diagram_sweep(s["n"], None, [sigma_f], s["sigma_ns"],
+                                           lams=s["lams"], alpha=alpha, n_seeds=s["n_seeds"],
+                                           seed=s["seed"], regularizer=REGULARIZER,
+                                           per_seed=True)
+    reg, unreg = reg[:, 0], unreg[:, 0]
+    kappa = 1.0 / sigma_f   # mu_f = 1
     grid = np.linspace(0.05, 0.95, 37)
     theory = {"lams": grid,
               "reg": np.array([predict(REGULARIZER, alpha, lam, kappa, certify=False).accuracy
                                for lam in grid]),
-              "unreg": [np.array([_theory_unreg(lam, kappa, sn / sigma_f) for lam in grid])
-                        for sn in s["sigma_ns"]]}
-    sem = acc.std(axis=-1, ddof=1) / math.sqrt(s["n_seeds"]) if s["n_seeds"] > 1 else \
-        np.full(acc.shape[:-1], math.nan)
+              "unreg": [np.array([unregularised_accuracy(lam, kappa, noise_ratio=sn / sigma_f)
+                                  for lam in grid]) for sn in s["sigma_ns"]]}
+
+    def sem(acc):
+        if s["n_seeds"] > 1:
+            return acc.std(axis=-1, ddof=1) / math.sqrt(s["n_seeds"])
+        return np.full(acc.shape[:-1], math.nan)
+
     s.update(alpha=alpha, sigma_f=sigma_f, mu_f=1.0, regularizer=REGULARIZER)
     return {"settings": s, "lams": np.array([_lam_of(s["n"], x) for x in s["lams"]]),
-            "sigma_ns": np.asarray(s["sigma_ns"]), "reg": acc[:, :, 1, :].mean(-1),
-            "unreg": acc[:, :, 0, :].mean(-1), "reg_sem": sem[:, :, 1],
-            "unreg_sem": sem[:, :, 0], "theory": theory}
+            "sigma_ns": np.asarray(s["sigma_ns"]), "reg": reg.mean(-1),
+            "unreg": unreg.mean(-1), "reg_sem": sem(reg), "unreg_sem": sem(unreg),
+            "theory": theory}
 
 
 @fig16.drawer
@@ -557,10 +537,10 @@ FIG17_SETTINGS = {
     "test": dict(n=60, lams=[0.4, 0.7], sigma_ns=[0.1, 0.2, 0.5, 1.2, 3.0, 6.0], n_seeds=2,
                  seed=170),
     "default": dict(n=300, lams=[0.3, 0.5, 0.7, 0.9],
-                    sigma_ns=[round(float(x), 6) for x in np.geomspace(0.1, 6.0, 10)],
+                    sigma_ns=_grid(np.geomspace, 0.1, 6.0, 10),
                     n_seeds=3, seed=170),
     "full": dict(n=2000, lams=[0.3, 0.5, 0.7, 0.9],
-                 sigma_ns=[round(float(x), 6) for x in np.geomspace(0.1, 6.0, 12)],
+                 sigma_ns=_grid(np.geomspace, 0.1, 6.0, 12),
                  n_seeds=3, seed=170),
 }
 
@@ -578,17 +558,13 @@ def fig17(size: str = "default") -> dict:
     """
     s = dict(FIG17_SETTINGS[check_size(size, "fig17")])
     alpha, sigma_f = 0.4, 0.5
-    with blas_single_thread():
-        acc = _benefit_grid(s["n"], s["lams"], sigma_f, s["sigma_ns"], alpha, s["n_seeds"],
-                            s["seed"])
-    reg, unreg = acc[:, :, 1, :].mean(-1), acc[:, :, 0, :].mean(-1)
+    with blas_single_thread():   # seed means: (len(lams), 1 sigma_f, len(sigma_ns))
+        reg, unreg = benefit_diagram_sweep(s["n"], None, [sigma_f], s["sigma_ns"],
+                                           lams=s["lams"], alpha=alpha, n_seeds=s["n_seeds"],
+                                           seed=s["seed"], regularizer=REGULARIZER)
+    reg, unreg = reg[:, 0], unreg[:, 0]
     lams = [_lam_of(s["n"], x) for x in s["lams"]]
-    theory = {"sigma_ns": _THEORY_SIGMA_NS, "reg": [], "unreg": [], "crossing": []}
-    for lam in lams:
-        r, m, star = _theory_benefit(lam, alpha, sigma_f, _THEORY_SIGMA_NS)
-        theory["reg"].append(r)
-        theory["unreg"].append(m)
-        theory["crossing"].append(star)
+    theory = _benefit_theory(alpha, [(lam, sigma_f) for lam in lams])
     cross = [crossing(s["sigma_ns"], reg[i], unreg[i]) for i in range(len(lams))]
     s.update(alpha=alpha, sigma_f=sigma_f, mu_f=1.0, regularizer=REGULARIZER)
     return {"settings": s, "lams": np.asarray(lams), "sigma_ns": np.asarray(s["sigma_ns"]),
@@ -607,10 +583,7 @@ def _draw_fig17(data):
     for i, lam in enumerate(lams):
         col = cmap(i)
         reg, unreg = np.asarray(data["reg"][i]), np.asarray(data["unreg"][i])
-        ax.plot(sn, reg, "o", color=col, label=f"alpha={s['alpha']} sim, lambda={lam:.2g}")
-        ax.plot(sn, unreg, "s", mfc="none", color=col, label=f"unregularised sim, lambda={lam:.2g}")
-        ax.axhline(th["reg"][i], color=col, lw=0.9)
-        ax.plot(th["sigma_ns"], th["unreg"][i], "--", color=col, lw=0.9)
+        _benefit_panel(ax, sn, reg, unreg, th, i, col, s["alpha"], f"lambda={lam:.2g}")
         ax_gain.plot(sn, reg - unreg, "o", color=col, label=f"sim, lambda={lam:.2g}")
         ax_gain.plot(th["sigma_ns"], th["reg"][i] - np.asarray(th["unreg"][i]), "-", color=col,
                      lw=0.9, label=f"theory, sigma_n* = {th['crossing'][i]:.2f} "
@@ -638,10 +611,10 @@ def _draw_fig17(data):
 # ------------------------------------------------------------------------------ fig 18
 FIG18_SETTINGS = {
     "test": dict(n=60, d=42, sigma_ns=[0.1, 0.3, 1.0, 2.0, 4.0, 8.0], n_seeds=2, seed=18),
-    "default": dict(n=400, d=280, sigma_ns=[round(float(x), 6) for x in
-                                            np.geomspace(0.1, 8.0, 10)], n_seeds=3, seed=18),
-    "full": dict(n=2000, d=1400, sigma_ns=[round(float(x), 6) for x in
-                                           np.geomspace(0.1, 8.0, 12)], n_seeds=3, seed=18),
+    "default": dict(n=400, d=280, sigma_ns=_grid(np.geomspace, 0.1, 8.0, 10), n_seeds=3,
+                    seed=18),
+    "full": dict(n=2000, d=1400, sigma_ns=_grid(np.geomspace, 0.1, 8.0, 12), n_seeds=3,
+                 seed=18),
 }
 
 
@@ -661,7 +634,7 @@ def fig18(size: str = "default") -> dict:
     with blas_single_thread():
         wd, lr = accuracy_vs_sigma_n(s["n"], s["d"], s["sigma_ns"], gamma=gamma, alpha=alpha,
                                      sigma_f=sigma_f, n_seeds=s["n_seeds"], seed=s["seed"])
-    kappa = mu_f_over(sigma_f, mu_f)
+    kappa = mu_f / sigma_f
     s.update(gamma=gamma, alpha=alpha, sigma_f=sigma_f, mu_f=mu_f, regularizer=REGULARIZER)
     return {"settings": s, "sigma_ns": np.asarray(s["sigma_ns"]), "weight_decay": wd,
             "logit_reg": lr, "bayes": float(special.ndtr(kappa)),
@@ -700,10 +673,8 @@ def _draw_fig18(data):
 #: ~0.4/sqrt(d), ASYMPTOTICS.md).
 FIG19_SETTINGS = {
     "test": dict(n=571, d=400, sigma_ns=[0.5, 1.0, 1.5, 2.0, 2.5, 3.0], reps=3, seed=19),
-    "default": dict(n=1000, d=700, sigma_ns=[round(float(x), 6) for x in
-                                             np.linspace(0.5, 3.0, 8)], reps=2, seed=19),
-    "full": dict(n=2000, d=1400, sigma_ns=[round(float(x), 6) for x in
-                                           np.linspace(0.5, 3.0, 11)], reps=1, seed=19),
+    "default": dict(n=1000, d=700, sigma_ns=_grid(np.linspace, 0.5, 3.0, 8), reps=2, seed=19),
+    "full": dict(n=2000, d=1400, sigma_ns=_grid(np.linspace, 0.5, 3.0, 11), reps=1, seed=19),
 }
 
 
@@ -728,15 +699,14 @@ def fig19(size: str = "default") -> dict:
     measured = np.array([gaussian_accuracy(np.array([r, math.sqrt(max(0.0, 1 - r * r))]),
                                            mu_f=mu_f, sigma_f=sigma_f, sigma_n=sn)
                          for r, sn in zip(rhos, s["sigma_ns"])])
-    pred = predict(REGULARIZER, alpha, s["d"] / s["n"], mu_f_over(sigma_f, mu_f),
-                   certify=False)
+    pred = predict(REGULARIZER, alpha, s["d"] / s["n"], mu_f / sigma_f, certify=False)
     sn = np.asarray(s["sigma_ns"], dtype=float)
     s.update(alpha=alpha, sigma_f=sigma_f, mu_f=mu_f, regularizer=REGULARIZER)
     return {"settings": s, "sigma_ns": sn, "x": 1.0 / sn**2, "inv_rho2": 1.0 / rhos**2,
             "rho": rhos, "r2": r2, "intercept": a, "C": C,
-            "C_cgmt": sigma_f * math.sqrt(1.0 / pred.cosine**2 - 1.0),
+            "C_cgmt": alignment_constant(pred.cosine, sigma_f),
             "accuracy_measured": measured,
-            "accuracy_eq5": float(special.ndtr(mu_f / math.sqrt(sigma_f**2 + C**2))),
+            "accuracy_eq5": eq5_accuracy(C, mu_f, sigma_f),
             "accuracy_cgmt": pred.accuracy}
 
 
@@ -777,17 +747,8 @@ def _draw_fig19(data):
 
 
 # ---------------------------------------------------------------------- threshold-binary
-def cover_perfect_probability(n, d) -> float:
-    r"""B7, :math:`\sigma_f = 0`: probability that the max-margin classifier generalises
-    perfectly, :math:`1 - P_{sep}(N, d-1)` (Cover's count for the noise parts in
-    :math:`D = d - 1` dimensions).
-
-    >>> cover_perfect_probability(22, 12)   # N = 2D: Cover's midpoint
-    0.5
-    """
-    return 1.0 - cover_probability(int(n), int(d) - 1)
-
-
+# ``cover_perfect_probability`` (B7's Cover line) lives in numerics.experiments.threshold
+# and is re-exported here.
 _THR_RATIOS = [0.5, 0.8, 0.95, 1.0, 1.1, 1.4, 1.7, 1.9, 2.0, 2.1, 2.3, 2.6, 3.0, 3.5]
 FIGTHR_SETTINGS = {
     "test": dict(ds=[12], ratios=[0.5, 0.8, 0.9, 1.0, 1.1, 1.5, 2.0, 2.5, 3.0, 4.0],
@@ -811,7 +772,7 @@ def fig_threshold_binary(size: str = "default") -> dict:
         c = threshold_curves(s["ds"], s["ratios"], s["trials"], seed=s["seed"])
     curves = {}
     for d in s["ds"]:
-        ns = [max(2, int(round(r * d))) for r in s["ratios"]]
+        ns = c.sizes(d)
         n_all = list(range(2, int(math.ceil(max(s["ratios"]) * d)) + 1))
         curves[d] = {"n": ns, "reg": c.regularised[d], "unreg": c.unregularised[d],
                      "wd": c.weight_decay[d],
@@ -819,40 +780,22 @@ def fig_threshold_binary(size: str = "default") -> dict:
                      "cover_n": n_all,
                      "cover_p": [cover_perfect_probability(n, d) for n in n_all],
                      "critical": c.critical_ratio(d)}
-    s.update(wd_trials=max(3, s["trials"] // 4), alpha=0.2, gamma=0.2, regularizer=REGULARIZER,
+    s.update(wd_trials=c.wd_trials, alpha=0.2, gamma=0.2, regularizer=REGULARIZER,
              mu_f=1.0, sigma_f=0.0, sigma_n=1.0)
     return {"settings": s, "curves": curves}
 
 
 @fig_threshold_binary.drawer
 def _draw_threshold_binary(data):
-    plt = pyplot()
+    pyplot()
     s = data["settings"]
-    fig, ax = plt.subplots(figsize=(8, 5))
-    cmap = plt.get_cmap("tab10")
-    t, tw = s["trials"], s["wd_trials"]
-    for j, d in enumerate(s["ds"]):
-        c = data["curves"][d]
-        x = np.asarray(c["n"], dtype=float) / d
-        col = cmap(j)
-        ax.plot(x, np.asarray(c["reg"]) / t, "s-", ms=4, color=col,
-                label=f"alpha={s['alpha']}, d={d}")
-        hits = np.asarray(c["unreg"])
-        p = hits / t
-        iv = np.array([binomial_interval(int(h), t, z=1.0) for h in hits])
-        ax.errorbar(x, p, yerr=[p - iv[:, 0], iv[:, 1] - p], fmt="o", mfc="none", ms=4,
-                    color=col, label=f"max-margin, d={d} (Wilson 1-sigma)")
-        ax.plot(x, np.asarray(c["wd"]) / tw, "x", color=col,
-                label=f"weight decay gamma={s['gamma']}, d={d} ({tw} draws)")
-        ax.plot(np.asarray(c["cover_n"], dtype=float) / d, c["cover_p"], "-", color=col,
-                lw=0.8, alpha=0.8, label=f"Cover 1 - P_sep(N, d-1), d={d}")
-    ax.axvline(1.0, color="grey", ls=":", lw=0.8)
-    ax.axvline(2.0, color="grey", ls="--", lw=0.8)
-    ax.set_xlabel(f"N / d  (sigma_f=0, sigma_n={s['sigma_n']:g}, mu_f={s['mu_f']:g}; "
-                  f"{t} draws per point)")
-    ax.set_ylabel("P(perfect generalisation) = P(S_perp = 0)")
-    ax.legend(fontsize=6)
-    fig.suptitle("B7/A3 threshold shift: logit regularisation perfect from N = d, "
-                 "max-margin from N ~ 2d (Cover), weight decay never", fontsize=9)
-    fig.tight_layout()
-    return fig
+    cv = {d: data["curves"][d] for d in s["ds"]}
+    curves = ThresholdCurves(list(s["ds"]), list(s["ratios"]), s["trials"],
+                             {d: c["reg"] for d, c in cv.items()},
+                             {d: c["unreg"] for d, c in cv.items()},
+                             {d: c["wd"] for d, c in cv.items()})
+    return draw_b7(curves, xlabel_note=f"sigma_f=0, sigma_n={s['sigma_n']:g}, "
+                                       f"mu_f={s['mu_f']:g}; alpha={s['alpha']}, "
+                                       f"gamma={s['gamma']}",
+                   title="B7/A3 threshold shift: logit regularisation perfect from N = d, "
+                         "max-margin from N ~ 2d (Cover), weight decay never")

@@ -321,13 +321,15 @@ def _threshold_valid(config):
     family="binary_signal_noise", validate=_threshold_valid, prepare=_prepare_binary)
 def threshold_point(config, draw_seed, outputs):
     r"""B7 point (:math:`\sigma_f = 0`): ``perfect`` = 1 if the solution has
-    :math:`\|S_\perp\| \le 10^{-8}|S_1|` and :math:`S_1 > 0` (perfect generalisation), else 0.
+    :math:`\|S_\perp\| \le 10^{-8}|S_1|` and :math:`S_1 > 0` (perfect generalisation), else 0;
+    ``s_perp_ratio`` is :math:`\|S_\perp\|/S_1` (``None`` if :math:`S_1 \le 0`); both from
+    :mod:`numerics.experiments.threshold`.
 
     ``max_margin``: perfect iff the noise parts :math:`u_{i,\perp}` are not linearly
     separable (then the max-margin direction is :math:`e_1`); ``s_perp_ratio`` is not
     computed for it (``None``).
     """
-    from numerics.experiments.threshold import PERFECT_RTOL
+    from numerics.experiments.threshold import is_perfect, s_perp_ratio
 
     ds = _draw(dict(config, sigma_f=0.0), draw_seed)
     solver = config["solver"]
@@ -344,8 +346,7 @@ def threshold_point(config, draw_seed, outputs):
         from numerics.solvers import minimize_weight_decay
 
         S = minimize_weight_decay(ds.u, config["gamma"]).coef
-    ratio = float(np.linalg.norm(S[1:]) / abs(S[0])) if S[0] != 0 else math.inf
-    return {"perfect": int(ratio <= PERFECT_RTOL and S[0] > 0), "s_perp_ratio": ratio}
+    return {"perfect": int(is_perfect(S)), "s_perp_ratio": s_perp_ratio(S)}
 
 
 # ---------------------------------------------------------------------- generic

@@ -51,27 +51,39 @@ def sweep_array(spec: SweepSpec, store, output: str) -> np.ndarray:
 
 
 def benefit_diagram_sweep(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, seed=0,
-                          regularizer="quadratic", workers=1, db=None):
+                          regularizer="quadratic", workers=1, db=None, lams=None,
+                          per_seed=False):
     r"""B10 grid through the sweep engine: mean Gaussian accuracy over seeds of the
     :math:`\alpha`-minimiser (``reg``) and of the unregularised direction (``unreg``),
     arrays of shape ``(len(sigma_fs), len(sigma_ns))`` -- the return value of
     :func:`numerics.experiments.invariance.benefit_diagram`.
+
+    ``lams``: instead of one ``d`` (pass ``d=None``), a list of :math:`\lambda = d/N`
+    (``d = round(lambda N)``, as the sweep spec rounds), giving a leading ``len(lams)``
+    axis. ``per_seed``: keep a trailing ``n_seeds`` axis instead of the mean.
 
     Common random numbers: each seed's standardised draw is shared by every
     :math:`\sigma_f`, :math:`\sigma_n` and :math:`\alpha` (see
     :mod:`numerics.sweep.experiments`), so the regularised curve is flat in
     :math:`\sigma_n` to solver precision (B9).
     """
+    if (d is None) == (lams is None):
+        raise LogitRegError("benefit_diagram_sweep: give exactly one of d, lams")
+    size = {"d": d} if lams is None else {"lam": [float(x) for x in lams]}
     spec = SweepSpec.from_dict({
         "name": "b10", "experiment": "benefit", "outputs": ["accuracy"],
         "seeds": list(range(seed, seed + n_seeds)),
-        "grid": {"n": n, "d": d, "sigma_f": [float(s) for s in sigma_fs],
+        "grid": {"n": n, **size, "sigma_f": [float(s) for s in sigma_fs],
                  "sigma_n": [float(s) for s in sigma_ns], "alpha": [0.0, float(alpha)],
                  "regularizer": regularizer}})
     store = run_grid(spec, db, workers=workers)
     try:
-        acc = sweep_array(spec, store, "accuracy")  # (n, d, sigma_f, sigma_n, alpha, ...)
+        acc = sweep_array(spec, store, "accuracy")  # (n, d|lam, sigma_f, sigma_n, alpha, ...)
     finally:
         store.close()
-    acc = acc.reshape(len(sigma_fs), len(sigma_ns), 2, n_seeds).mean(axis=-1)
-    return acc[:, :, 1], acc[:, :, 0]
+    lead = () if lams is None else (len(lams),)
+    acc = acc.reshape(lead + (len(sigma_fs), len(sigma_ns), 2, n_seeds))
+    if not per_seed:
+        acc = acc.mean(axis=-1)
+        return acc[..., 1], acc[..., 0]
+    return acc[..., 1, :], acc[..., 0, :]
