@@ -6,7 +6,7 @@ Everything numeric is ``lambdify`` of a SymPy expression derived in ``theory``.
 latter is re-exported here as :func:`train_gradient_descent`.
 """
 
-import importlib
+from theory._lazy import lazy_attributes
 
 # Public names resolve lazily (PEP 562): `import numerics` stays cheap, so the command line
 # (e.g. `logitreg theory accuracy`) does not pay for scikit-learn or clarabel it never uses.
@@ -27,20 +27,7 @@ _LAZY = {
 }
 _WHERE = {name: (module, name) for module, names in _LAZY.items() for name in names}
 _WHERE["train_gradient_descent"] = (".dynamics", "gradient_descent")
-
-
-def __getattr__(name):
-    try:
-        module, attr = _WHERE[name]
-    except KeyError:
-        raise AttributeError(f"module 'numerics' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _WHERE)
 
 
 __all__ = [

@@ -10,7 +10,7 @@ Public API::
 See THEORY.md §1 (binary) and §4 (multiclass).
 """
 
-import importlib
+from ._lazy import lazy_attributes
 
 # Public names resolve lazily (PEP 562), as in `numerics`: `import theory` (and so
 # `from theory._errors import ...`) does not import SymPy; the first name that needs it does.
@@ -29,21 +29,8 @@ _LAZY = {
                    "list_regularizers", "logit_symbols", "maxsup", "quadratic"),
     "._summary": ("properties",),
 }
-_WHERE = {name: module for module, names in _LAZY.items() for name in names}
-
-
-def __getattr__(name):
-    try:
-        module = _WHERE[name]
-    except KeyError:
-        raise AttributeError(f"module 'theory' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_WHERE))
+_WHERE = {name: (module, name) for module, names in _LAZY.items() for name in names}
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _WHERE)
 
 
 __all__ = [
