@@ -17,9 +17,9 @@ import time
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
-from numerics.data import binary_signal_noise, multiclass_signal_noise
-from numerics.dynamics import gradient_descent, multiclass_gradient_descent
-from numerics.maxmargin import is_linearly_separable, max_margin_direction
+from numerics.models.data import binary_signal_noise, multiclass_signal_noise
+from numerics.solve.dynamics import gradient_descent, multiclass_gradient_descent
+from numerics.solve.maxmargin import is_linearly_separable, max_margin_direction
 
 ALPHA = 0.01
 FULL_RUN = 200_000

@@ -47,8 +47,8 @@ def main(argv=None):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    from numerics.data import binary_signal_noise
-    from numerics.solvers import gradient_descent, minimize_binary, minimize_weight_decay
+    from numerics.models.data import binary_signal_noise
+    from numerics.solve.solvers import gradient_descent, minimize_binary, minimize_weight_decay
 
     ds = binary_signal_noise(args.n, args.d, mu_f=1.0, sigma_f=0.5, sigma_n=1.0, seed=0)
     U = np.ascontiguousarray(ds.u)

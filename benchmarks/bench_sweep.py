@@ -50,9 +50,9 @@ def _plain_loop(points):
     """The same solves without the engine."""
     from threadpoolctl import threadpool_limits
 
-    from numerics.data import binary_signal_noise
-    from numerics.experiments.invariance import gaussian_accuracy
-    from numerics.solvers import minimize_binary
+    from numerics.models.data import binary_signal_noise
+    from numerics.claims.invariance import gaussian_accuracy
+    from numerics.solve.solvers import minimize_binary
 
     out = []
     with threadpool_limits(limits=1):

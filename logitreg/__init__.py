@@ -4,9 +4,9 @@ A thin façade: the derivations live in :mod:`theory`, the numerics in :mod:`num
 the machine checks of each proof step in :mod:`proofs_check`.
 """
 
-from theory._lazy import lazy_attributes
+from core.lazy import lazy_attributes
 
-__version__ = "0.1.0"
+from core.version import __version__
 
 # Public names resolve lazily (PEP 562), as in `numerics`: the command line imports
 # `logitreg.cli` and so this package, which must not pull in SymPy or SciPy by itself.

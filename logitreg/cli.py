@@ -13,9 +13,9 @@ import json
 import os
 import sys
 
-from theory._errors import LogitRegError
+from core.errors import LogitRegError
 
-from ._args import available_cores, workers_arg
+from logitreg._args import available_cores, workers_arg
 
 __all__ = ["main"]
 
@@ -102,7 +102,7 @@ def _cmd_list(args):
 
 
 def _cmd_derive(args):
-    from .derive_cmd import derivation_record, format_record
+    from logitreg.derive_cmd import derivation_record, format_record
 
     rec = derivation_record(args.name, alpha=args.alpha, classes=args.classes, f=args.f,
                             multiclass=args.multiclass)
@@ -116,8 +116,8 @@ def _cmd_derive(args):
 def _cmd_export(args):
     from numerics.export import export
 
-    from ._io import atomic_write_text
-    from .derive_cmd import resolve_regularizer
+    from core.files import atomic_write_text
+    from logitreg.derive_cmd import resolve_regularizer
 
     reg = resolve_regularizer(args.name, args.f)
     text = export(reg, args.to)
@@ -129,7 +129,7 @@ def _cmd_export(args):
 
 
 def _cmd_verify(args):
-    from .verify import run_verify
+    from logitreg.verify import run_verify
 
     claims = [c.strip() for c in args.claims.split(",")] if args.claims else None
     return run_verify(claims, full=args.full, json_file=args.json_file, report_dir=args.report,

@@ -9,7 +9,7 @@ import sympy as sp
 from numerics import compile_binary, compile_multiclass
 from theory import (derive_binary, derive_multiclass, from_expression,
                     get_regularizer, properties)
-from theory._errors import InvalidParameterError, check_alpha, check_classes
+from core.errors import InvalidParameterError, check_alpha, check_classes
 
 __all__ = ["derivation_record", "resolve_regularizer"]
 

@@ -32,9 +32,9 @@ import os
 import sys
 from pathlib import Path
 
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
-from ._args import available_cores, workers_arg
+from logitreg._args import available_cores, workers_arg
 
 __all__ = ["add_parser", "run", "render", "to_jsonable"]
 
@@ -138,7 +138,7 @@ def _output_paths(output) -> tuple:
 
 
 def _write(paths, payload) -> None:
-    from ._io import atomic_write_bytes, atomic_write_text
+    from core.files import atomic_write_bytes, atomic_write_text
 
     png_path, svg_path, json_path = paths
     png, svg, text = payload

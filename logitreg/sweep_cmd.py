@@ -22,9 +22,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
-from ._args import available_cores, workers_arg
+from logitreg._args import available_cores, workers_arg
 
 __all__ = ["add_parser", "run"]
 

@@ -10,7 +10,7 @@ way to skip the certificate when that was the default.
 ``logitreg theory separability --kappa K [--json]`` prints :math:`\lambda_{sep}(\kappa)`.
 Bad values raise :class:`theory.InvalidParameterError` (one line, exit 2).
 
-With a warm derivation cache (:mod:`theory._cache`, :mod:`numerics._generated`) the
+With a warm derivation cache (:mod:`theory._cache`, :mod:`numerics.compile._generated`) the
 command does not import SymPy and answers in well under a second. It runs with one BLAS
 thread: its vectors (at most 64k Gauss nodes) are too short for threads to pay, and
 waking the BLAS thread pool cost more than the whole solve (~0.1 s wall and CPU). A

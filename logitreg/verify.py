@@ -9,10 +9,11 @@ import json
 import sys
 from pathlib import Path
 
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
-from ._io import atomic_write_text
-from .checks import CheckResult, registry, run_check
+from core.files import atomic_write_text
+from core.claims import CheckResult, run_check
+from logitreg.collect import registry
 
 __all__ = ["run_verify"]
 
@@ -44,7 +45,13 @@ def _worker_init():
 
 def _run_indexed(claim, index, full, report_dir):
     statement, fn = registry()[claim][index]
-    return run_check(claim, statement, fn, full=full, report_dir=report_dir)
+    result = run_check(claim, statement, fn, full=full)
+    if report_dir is not None and result.data:
+        from numerics.figures.claim_figures import draw_claim_figures
+
+        result.figures = draw_claim_figures(result, report_dir)
+    result.data = {}  # drawn (or not asked for): nothing to send back between processes
+    return result
 
 
 def _run_pool(selected, workers, full, report_dir, bar):

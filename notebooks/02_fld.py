@@ -44,13 +44,10 @@ import numpy as np
 
 from numerics import (binary_signal_noise, compile_binary, minimize_binary, minimize_squared,
                       population_minimizer)
-from numerics.experiments._common import seeds
-from numerics.experiments.clustering import blas_single_thread
-from numerics.experiments.plateau import (LIMIT_ALPHAS, NORM_RATIO_SLACK, alpha_sweep,
-                                          default_alphas, evaluate_b6)
-from numerics.experiments.population_check import (CONTROL_MIN, DIRECTION_TOL, min_curvature,
-                                                   mixture_control, population_alignment,
-                                                   random_population)
+from numerics.claims._common import seeds
+from numerics.claims.clustering import blas_single_thread
+from numerics.claims.plateau import LIMIT_ALPHAS, NORM_RATIO_SLACK, alpha_sweep, default_alphas, evaluate_b6
+from numerics.claims.population_check import CONTROL_MIN, DIRECTION_TOL, min_curvature, mixture_control, population_alignment, random_population
 from proofs_check import fisher
 
 

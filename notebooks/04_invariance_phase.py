@@ -41,11 +41,9 @@ import numpy as np
 import sympy as sp
 
 from numerics import binary_signal_noise, minimize_binary
-from numerics.experiments.asymptotic_checks import benefit_curves
-from numerics.experiments.clustering import blas_single_thread
-from numerics.experiments.invariance import (alignment_fit, benefit_diagram, crossing,
-                                             equivariance_gap, sigma_n_invariance,
-                                             unregularised_direction)
+from numerics.claims.asymptotic_checks import benefit_curves
+from numerics.claims.clustering import blas_single_thread
+from numerics.claims.invariance import alignment_fit, benefit_diagram, crossing, equivariance_gap, sigma_n_invariance, unregularised_direction
 from proofs_check import invariance as b9
 
 

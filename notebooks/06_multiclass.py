@@ -42,16 +42,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from numerics import multiclass_signal_noise
-from numerics.experiments.clustering import blas_single_thread
-from numerics.experiments.implicit_bias import (G1Setting, evaluate_gap, g1_data,
-                                                label_smoothing_contrast, perm_gd)
-from numerics.experiments.multiclass import (M1_RTOL, _standardised_wine, anisotropic_mixing,
-                                             ce_scaling_error, fisher_control_cosine,
-                                             fisher_cosines, m1_case, scaling_error)
-from numerics.experiments.multiclass_geometry import (centred_logits, clustering_ratio,
-                                                      critical_ratio, m2_runs,
-                                                      signal_block_errors, simplex_projection,
-                                                      transition_curves, vertex_targets)
+from numerics.claims.clustering import blas_single_thread
+from numerics.claims.implicit_bias import G1Setting, evaluate_gap, g1_data, label_smoothing_contrast, perm_gd
+from numerics.claims.multiclass import M1_RTOL, _standardised_wine, anisotropic_mixing, ce_scaling_error, fisher_control_cosine, fisher_cosines, m1_case, scaling_error
+from numerics.claims.multiclass_geometry import centred_logits, clustering_ratio, critical_ratio, m2_runs, signal_block_errors, simplex_projection, transition_curves, vertex_targets
 from theory import perm_losses
 
 

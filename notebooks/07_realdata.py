@@ -23,7 +23,7 @@
 # %%
 import numpy as np
 
-from numerics.experiments import realdata as rd
+from numerics.claims import realdata as rd
 
 for name in rd.DATASETS:
     eff = rd.dataset_noise(name)

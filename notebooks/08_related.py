@@ -41,10 +41,8 @@ import numpy as np
 import sympy as sp
 
 from numerics import binary_signal_noise, compile_binary, compile_multiclass
-from numerics.experiments.label_noise import ls_gap_checks, ls_gap_gibbs, noise_draw
-from numerics.experiments.related import (binary_comparison, brent_target,
-                                          g4_runs, gradient_variance_identity,
-                                          maxsup_gap_hand, maxsup_target_hand)
+from numerics.claims.label_noise import ls_gap_checks, ls_gap_gibbs, noise_draw
+from numerics.claims.related import binary_comparison, brent_target, g4_runs, gradient_variance_identity, maxsup_gap_hand, maxsup_target_hand
 from proofs_check import maxsup as g2
 from theory import ALPHA, derive_multiclass
 from theory.pegr import derive_pegr

@@ -1,32 +1,32 @@
 r"""Numerics compiled from :mod:`theory`: loss functions, data, solvers, experiments.
 
 Everything numeric is ``lambdify`` of a SymPy expression derived in ``theory``.
-``numerics.solvers.gradient_descent`` (estimator back-end) and
-``numerics.dynamics.gradient_descent`` (recorded training dynamics) are distinct; the
+``numerics.solve.solvers.gradient_descent`` (estimator back-end) and
+``numerics.solve.dynamics.gradient_descent`` (recorded training dynamics) are distinct; the
 latter is re-exported here as :func:`train_gradient_descent`.
 """
 
-from theory._lazy import lazy_attributes
+from core.lazy import lazy_attributes
 
 # Public names resolve lazily (PEP 562): `import numerics` stays cheap, so the command line
 # (e.g. `logitreg theory accuracy`) does not pay for scikit-learn or clarabel it never uses.
 _LAZY = {
-    "._mpsolve": ("MPSolution", "certify_binary", "minimize_binary_mp"),
-    ".compiled": ("T_MAX", "CompiledBinary", "CompiledMulticlass", "compile_binary",
+    "numerics.solve._mpsolve": ("MPSolution", "certify_binary", "minimize_binary_mp"),
+    "numerics.compile.compiled": ("T_MAX", "CompiledBinary", "CompiledMulticlass", "compile_binary",
                   "compile_multiclass", "lambdify_mpmath", "lambdify_numpy"),
-    ".data": ("BinaryDataset", "GaussianPopulation", "MulticlassDataset", "binary_signal_noise",
+    "numerics.models.data": ("BinaryDataset", "GaussianPopulation", "MulticlassDataset", "binary_signal_noise",
               "gaussian_population", "multiclass_signal_noise", "simplex_means"),
-    ".dynamics": ("Trajectory", "MulticlassTrajectory", "log_epoch_grid",
+    "numerics.solve.dynamics": ("Trajectory", "MulticlassTrajectory", "log_epoch_grid",
                   "multiclass_gradient_descent"),
-    ".estimator": ("LogitRegularizedClassifier", "MaxMarginClassifier"),
-    ".maxmargin": ("cover_probability", "is_linearly_separable", "is_multiclass_separable",
+    "numerics.solve.estimator": ("LogitRegularizedClassifier", "MaxMarginClassifier"),
+    "numerics.solve.maxmargin": ("cover_probability", "is_linearly_separable", "is_multiclass_separable",
                    "max_margin_direction", "multiclass_max_margin", "unregularized_mle"),
-    ".population": ("population_loss", "population_loss_mp", "population_minimizer"),
-    ".solvers": ("Solution", "minimize_binary", "minimize_multiclass", "minimize_squared",
+    "numerics.solve.population": ("population_loss", "population_loss_mp", "population_minimizer"),
+    "numerics.solve.solvers": ("Solution", "minimize_binary", "minimize_multiclass", "minimize_squared",
                  "minimize_squared_multiclass", "minimize_weight_decay"),
 }
 _WHERE = {name: (module, name) for module, names in _LAZY.items() for name in names}
-_WHERE["train_gradient_descent"] = (".dynamics", "gradient_descent")
+_WHERE["train_gradient_descent"] = ("numerics.solve.dynamics", "gradient_descent")
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), _WHERE)
 
 

@@ -1,4 +1,4 @@
-"""Machine checks of each proof step (symbolic), registered with :mod:`logitreg.checks`."""
+"""Machine checks of each proof step (symbolic), registered with :mod:`core.claims`."""
 
-from . import cv_minimisation, fisher, invariance, label_smoothing, tikhonov  # noqa: F401
-from . import maxsup  # noqa: F401
+from proofs_check import cv_minimisation, fisher, invariance, label_smoothing, tikhonov  # noqa: F401
+from proofs_check import maxsup  # noqa: F401

@@ -64,10 +64,10 @@ import random
 import mpmath
 import sympy as sp
 
-from logitreg.checks import CheckResult, register
+from core.claims import CheckResult, register
 from theory import ALPHA, T, Sigmoid, Softplus, derive_binary, to_elementary
 
-from ._identity import Proof
+from proofs_check._identity import Proof
 
 __all__ = ["stein_symbolic", "stein_numeric", "derivative_identity_symbolic",
            "derivative_identity_numeric", "growth_degree", "lemma_c1_symbolic",

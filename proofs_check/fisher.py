@@ -41,9 +41,9 @@ import random
 import mpmath
 import sympy as sp
 
-from logitreg.checks import CheckResult, register
+from core.claims import CheckResult, register
 
-from ._identity import Proof
+from proofs_check._identity import Proof
 
 __all__ = ["sherman_morrison_general", "normal_equations_symbolic", "population_fld_symbolic",
            "singular_when_n_le_d", "random_data", "fld_direction_numeric", "fld_residual",

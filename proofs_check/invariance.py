@@ -30,9 +30,9 @@ import random
 import mpmath
 import sympy as sp
 
-from logitreg.checks import CheckResult, register
+from core.claims import CheckResult, register
 
-from ._identity import Proof
+from proofs_check._identity import Proof
 
 __all__ = ["MU_F", "SIGMA_F", "SIGMA_N", "C", "alignment_law", "accuracy_eq5",
            "eq5_from_gaussian", "cancellation", "check_b9"]

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from logitreg.checks import CheckResult, register
+from core.claims import CheckResult, register
 from theory import ALPHA, T, LogSumExp, derive_binary, label_smoothing, logit_symbols
 
-from ._identity import prove_identity
+from proofs_check._identity import prove_identity
 
 __all__ = ["binary_identity", "multiclass_identities", "registry_form", "target_form",
            "check_b2"]

@@ -42,10 +42,10 @@ import functools
 
 import sympy as sp
 
-from logitreg.checks import CheckResult, register
+from core.claims import CheckResult, register
 from theory import ALPHA, LogSumExp, logit_symbols
 
-from ._identity import prove_identity
+from proofs_check._identity import prove_identity
 
 __all__ = ["extra_terms", "ls_extra_identity", "split_lemma", "split_identity",
            "sign_facts", "gradient_facts", "check_g2_symbolic"]

@@ -31,9 +31,9 @@ import random
 import mpmath
 import sympy as sp
 
-from logitreg.checks import CheckResult, register
+from core.claims import CheckResult, register
 
-from ._identity import Proof
+from proofs_check._identity import Proof
 
 __all__ = ["ALPHA_T", "per_sample_identity", "tikhonov_identity", "multiclass_identity",
            "tikhonov_numeric", "check_b13"]

@@ -96,7 +96,7 @@ def test_lam_sep_cover_limit_and_monotone():
                                         ("maxsup", 0.2), ("quadratic", 0.0)])
 def test_prox_matches_scipy_minimize(name, alpha):
     loss = compiled_loss(name, alpha)
-    from numerics.compiled import compile_binary
+    from numerics.compile.compiled import compile_binary
     ell = compile_binary(name).loss
     gamma = 3.0
     xs = np.array([-7.0, -1.6, -1.0, 0.0, 0.4, 2.5, 9.0])
@@ -123,7 +123,7 @@ def test_reference_numbers_within_simulation_error():
 @pytest.mark.slow
 def test_own_small_simulation():
     # independent route: the toolkit's exact Newton solver on 4 draws at d=200
-    from numerics.experiments.asymptotic_checks import simulate_accuracy
+    from numerics.claims.asymptotic_checks import simulate_accuracy
 
     acc = simulate_accuracy("quadratic", 0.2, 0.5, 2.0, 200, 4, seed=3)
     pred = predict("quadratic", 0.2, 0.5, 2.0, certify=False).accuracy
@@ -204,7 +204,7 @@ def _rows(gaps_by_d, n_conf=50, seed=0):
 
 
 def test_gap_trend_accepts_a_noise_floor_and_refuses_growth():
-    from numerics.experiments.asymptotic_checks import gap_trend
+    from numerics.claims.asymptotic_checks import gap_trend
 
     ds = (200, 400, 800, 1600)
     # a decrease that reaches a noise floor: the last step goes up by less than its noise

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from logitreg.cli import main
-from numerics.experiments.targets import mp_minimise_loss
+from numerics.claims.targets import mp_minimise_loss
 from theory import list_regularizers
 
 REQUIRED = {"name", "alpha", "classes", "f", "loss", "stationarity", "alpha_of_target",

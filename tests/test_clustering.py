@@ -9,14 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import compile_binary
-from numerics.data import binary_signal_noise
-from numerics.experiments.clustering import (CONVEX_BUILTINS, blas_single_thread, check_b1,
-                                             check_b11, chi2_band, clustering_at_minimum,
-                                             ce_identity_error, evaluate_b11, evaluate_growth,
-                                             fresh_logit_variance, logit_floor, spread_rows,
-                                             train_spread_linear_response,
-                                             unregularised_growth)
-from numerics.solvers import minimize_binary, minimize_weight_decay
+from numerics.models.data import binary_signal_noise
+from numerics.claims.clustering import CONVEX_BUILTINS, blas_single_thread, check_b1, check_b11, chi2_band, clustering_at_minimum, ce_identity_error, evaluate_b11, evaluate_growth, fresh_logit_variance, logit_floor, spread_rows, train_spread_linear_response, unregularised_growth
+from numerics.solve.solvers import minimize_binary, minimize_weight_decay
 
 
 @pytest.fixture(autouse=True)

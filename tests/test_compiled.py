@@ -10,12 +10,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from numerics import compile_binary, compile_multiclass
-from numerics.experiments.targets import mp_minimise_loss
+from numerics.claims.targets import mp_minimise_loss
 from theory import ALPHA, T, derive_binary, list_regularizers, to_elementary
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
-from .strategies import alphas, logits, regularizers
-from .tolerances import EVAL_RTOL, FD_RTOL, ROOT_RTOL, assert_close
+from tests.strategies import alphas, logits, regularizers
+from tests.tolerances import EVAL_RTOL, FD_RTOL, ROOT_RTOL, assert_close
 
 BUILTINS = list_regularizers()
 

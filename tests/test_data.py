@@ -1,4 +1,4 @@
-"""Data models (numerics/data.py): exact rescaling (B9, M6), moments, validation."""
+"""Data models (numerics/models/data.py): exact rescaling (B9, M6), moments, validation."""
 
 import math
 
@@ -8,9 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from numerics.data import (BinaryDataset, binary_signal_noise, gaussian_population,
-                           multiclass_signal_noise, simplex_means)
-from theory._errors import InvalidParameterError, InvalidTypeError
+from numerics.models.data import BinaryDataset, binary_signal_noise, gaussian_population, multiclass_signal_noise, simplex_means
+from core.errors import InvalidParameterError, InvalidTypeError
 
 #: Products of the same float64 draw by two scalars: c*(s*x) vs (c*s)*x differ by at most
 #: 2 roundings, ~2 ulps; 1e-14 relative leaves ~25x headroom.

@@ -1,4 +1,4 @@
-"""Training dynamics (numerics/dynamics.py): GD/Adam against independent optimisers (B1),
+"""Training dynamics (numerics/solve/dynamics.py): GD/Adam against independent optimisers (B1),
 implicit bias toward the hard-margin SVM (B7, G1), logit-space vs weight-space agreement."""
 
 import math
@@ -8,11 +8,10 @@ import pytest
 from scipy import optimize
 from scipy.special import expit, log_softmax, softmax
 
-from numerics.data import binary_signal_noise, multiclass_signal_noise
-from numerics.dynamics import (gradient_descent, log_epoch_grid,
-                               multiclass_gradient_descent)
-from numerics.maxmargin import max_margin_direction, multiclass_max_margin
-from theory._errors import ConvergenceError, InvalidParameterError, InvalidTypeError
+from numerics.models.data import binary_signal_noise, multiclass_signal_noise
+from numerics.solve.dynamics import gradient_descent, log_epoch_grid, multiclass_gradient_descent
+from numerics.solve.maxmargin import max_margin_direction, multiclass_max_margin
+from core.errors import ConvergenceError, InvalidParameterError, InvalidTypeError
 
 #: Logit-space and weight-space GD perform the same arithmetic in a different order; over
 #: 10^3 contracting steps rounding stays ~1e-13 relative, far below 1e-9.

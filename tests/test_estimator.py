@@ -9,8 +9,8 @@ from scipy import special
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from numerics.estimator import LogitRegularizedClassifier, MaxMarginClassifier
-from numerics.solvers import minimize_binary, minimize_multiclass
+from numerics.solve.estimator import LogitRegularizedClassifier, MaxMarginClassifier
+from numerics.solve.solvers import minimize_binary, minimize_multiclass
 from theory import InvalidParameterError, InvalidTypeError, get_regularizer
 
 

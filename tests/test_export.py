@@ -28,7 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import theory
-from numerics._primitives import MPMATH_PRIMITIVES
+from numerics.compile._primitives import MPMATH_PRIMITIVES
 from numerics.export import EXPORT_FORMATS, EXPORT_SUFFIXES, export
 from theory import ALPHA, T
 

@@ -17,14 +17,14 @@ from scipy import optimize, stats  # noqa: E402
 
 from logitreg.figure_cmd import to_jsonable  # noqa: E402
 from numerics import compile_binary  # noqa: E402
-from numerics.data import binary_signal_noise  # noqa: E402
-from numerics.experiments._common import seeds  # noqa: E402
+from numerics.models.data import binary_signal_noise  # noqa: E402
+from numerics.claims._common import seeds  # noqa: E402
 from numerics.figures import get_figure  # noqa: E402
 from numerics.figures.binary import (TOY_U, coefficient_of_variation, tan_angle,  # noqa: E402
                                      toy_loss, toy_minimizer)
-from numerics.maxmargin import unregularized_mle  # noqa: E402
-from numerics.solvers import minimize_squared  # noqa: E402
-from theory._errors import InvalidParameterError  # noqa: E402
+from numerics.solve.maxmargin import unregularized_mle  # noqa: E402
+from numerics.solve.solvers import minimize_squared  # noqa: E402
+from core.errors import InvalidParameterError  # noqa: E402
 
 FIGURES = {"1": ("B1",), "2": ("B6",), "10": ("B6",), "11": ("B6",), "12": ("B6",),
            "13": ("B6",), "14": ("B11",), "20": ("B12",)}

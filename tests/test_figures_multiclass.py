@@ -5,7 +5,7 @@ Independent routes: the simplex targets of :func:`numerics.compile_multiclass` (
 against 40-digit minimisation elsewhere) for the vertex distance; the exact population
 error bounds of M7 for "never generalises"; for K = 2, Cover's counting formula
 (:func:`numerics.figures.multiclass.k2_perfect_probability`, itself checked against
-:func:`numerics.maxmargin.cover_probability` at Cover's midpoint N = 2d) against the
+:func:`numerics.solve.maxmargin.cover_probability` at Cover's midpoint N = 2d) against the
 simulated max-margin hits, within a Wilson interval.
 """
 
@@ -19,11 +19,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from numerics import compile_multiclass  # noqa: E402
-from numerics.experiments._common import binomial_interval  # noqa: E402
+from numerics.claims._common import binomial_interval  # noqa: E402
 from numerics.figures import get_figure  # noqa: E402
 from numerics.figures.multiclass import k2_perfect_probability  # noqa: E402
-from numerics.maxmargin import cover_probability  # noqa: E402
-from theory._errors import InvalidParameterError  # noqa: E402
+from numerics.solve.maxmargin import cover_probability  # noqa: E402
+from core.errors import InvalidParameterError  # noqa: E402
 
 FIGURES = {"7": ("M2",), "8": ("M7",), "threshold-multiclass": ("M5",)}
 _CACHE = {}

@@ -26,14 +26,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from numerics.asymptotics import (maxmargin_predict, predict,  # noqa: E402
                                   separability_threshold, unregularised_accuracy)
-from numerics.compiled import compile_binary  # noqa: E402
-from numerics.data import binary_signal_noise  # noqa: E402
-from numerics.experiments._common import binomial_interval  # noqa: E402
-from numerics.experiments.threshold import PERFECT_RTOL  # noqa: E402
+from numerics.compile.compiled import compile_binary  # noqa: E402
+from numerics.models.data import binary_signal_noise  # noqa: E402
+from numerics.claims._common import binomial_interval  # noqa: E402
+from numerics.claims.threshold import PERFECT_RTOL  # noqa: E402
 from numerics.figures import get_figure  # noqa: E402
 from numerics.figures import binary_noise as bn  # noqa: E402
-from numerics.maxmargin import cover_probability, is_linearly_separable  # noqa: E402
-from theory._errors import InvalidParameterError  # noqa: E402
+from numerics.solve.maxmargin import cover_probability, is_linearly_separable  # noqa: E402
+from core.errors import InvalidParameterError  # noqa: E402
 
 FIGURES = {"4": ("B7",), "5": ("B8",), "6": ("B10",), "15": ("B10",), "16": ("B10",),
            "17": ("B10",), "18": ("B13",), "19": ("B9",), "threshold-binary": ("B7", "A3")}

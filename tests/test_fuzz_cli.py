@@ -12,7 +12,7 @@ import os
 import pytest
 from hypothesis import given, strategies as st
 
-from logitreg import _io
+from core import files as _io
 from logitreg.cli import main
 
 WORDS = ["list", "derive", "export", "verify", "quadratic", "label_smoothing", "maxsup",

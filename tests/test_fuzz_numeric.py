@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, strategies as st
 
 from numerics import compile_binary, compile_multiclass
-from numerics.estimator import LogitRegularizedClassifier, MaxMarginClassifier
-from numerics.solvers import minimize_binary, minimize_multiclass
+from numerics.solve.estimator import LogitRegularizedClassifier, MaxMarginClassifier
+from numerics.solve.solvers import minimize_binary, minimize_multiclass
 from theory import (ConvergenceError, InvalidParameterError, InvalidTypeError, from_expression,
                     list_regularizers)
-from theory._errors import LogitRegError
+from core.errors import LogitRegError
 
-from .tolerances import assert_close
+from tests.tolerances import assert_close
 
 OUR_ERRORS = (InvalidParameterError, InvalidTypeError)
 #: Newton's minimiser at ||grad|| <= 1e-10 vs the minimiser of the rescaled problem: the two
@@ -153,7 +153,7 @@ def test_k_below_two(K):
 
 @given(d=st.integers(-5, 0))
 def test_non_positive_sizes(d):
-    from numerics.data import binary_signal_noise
+    from numerics.models.data import binary_signal_noise
 
     with pytest.raises(InvalidParameterError, match="'d'"):
         binary_signal_noise(d=d, n=10, seed=0)

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from scipy import special
 
 from numerics import compile_binary
-from numerics.data import binary_signal_noise
-from numerics.experiments import grokking as g
-from numerics.solvers import minimize_binary
+from numerics.models.data import binary_signal_noise
+from numerics.claims import grokking as g
+from numerics.solve.solvers import minimize_binary
 
-from .tolerances import assert_close
+from tests.tolerances import assert_close
 
 #: A tiny setting that still groks with a test-loss hump: lambda = 0.7, sigma_f = 0,
 #: mu_f = 0.3 as in the default (at mu_f = 0.5 the delay remains but the population test

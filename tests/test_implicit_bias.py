@@ -9,12 +9,12 @@ import pytest
 import sympy as sp
 
 import theory
-from numerics.experiments import implicit_bias as ib
-from numerics.maxmargin import kesler_vectors
+from numerics.claims import implicit_bias as ib
+from numerics.solve.maxmargin import kesler_vectors
 from theory import perm_losses as pl
-from theory._errors import InvalidParameterError, InvalidTypeError
+from core.errors import InvalidParameterError, InvalidTypeError
 
-from .tolerances import FD_RTOL, assert_close
+from tests.tolerances import FD_RTOL, assert_close
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.data import binary_signal_noise
-from numerics.experiments.invariance import (crossing, equivariance_gap, gaussian_accuracy,
-                                             sigma_n_invariance, unregularised_direction)
-from numerics.experiments.weight_decay import accuracy_vs_sigma_n
-from numerics.solvers import minimize_binary, minimize_weight_decay
+from numerics.models.data import binary_signal_noise
+from numerics.claims.invariance import crossing, equivariance_gap, gaussian_accuracy, sigma_n_invariance, unregularised_direction
+from numerics.claims.weight_decay import accuracy_vs_sigma_n
+from numerics.solve.solvers import minimize_binary, minimize_weight_decay
 
-from .strategies import regularizers
+from tests.strategies import regularizers
 
 
 def _reg(name="quadratic", alpha=0.2):

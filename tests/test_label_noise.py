@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from numerics.compiled import compile_multiclass
-from numerics.data import binary_signal_noise
-from numerics.experiments import label_noise as ln
+from numerics.compile.compiled import compile_multiclass
+from numerics.models.data import binary_signal_noise
+from numerics.claims import label_noise as ln
 from tests.tolerances import assert_close
 
 
@@ -63,8 +63,8 @@ def test_regularised_accuracy_is_sigma_n_invariant_under_noise():
         assert abs(acc[0] - acc[1]) < 1e-12 and abs(dil[0] - dil[1]) < 1e-12
     # A direct solve on the rescaled draw gives the same accuracy (B9, Newton 1e-10).
     base = binary_signal_noise(40, 16, sigma_f=0.5, label_noise=0.2, seed=3)
-    from numerics.experiments.invariance import gaussian_accuracy
-    from numerics.solvers import minimize_binary
+    from numerics.claims.invariance import gaussian_accuracy
+    from numerics.solve.solvers import minimize_binary
     S = minimize_binary(base.rescaled(sigma_n=2.0).u, "quadratic", 0.2).coef
     acc = gaussian_accuracy(S, mu_f=1.0, sigma_f=0.5, sigma_n=2.0)
     assert abs(acc - out["quadratic"][0][1]) < 1e-8

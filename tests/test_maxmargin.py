@@ -1,4 +1,4 @@
-"""alpha = 0 limits (numerics/maxmargin.py): separability (Cover, B7), hard-margin SVMs
+"""alpha = 0 limits (numerics/solve/maxmargin.py): separability (Cover, B7), hard-margin SVMs
 (B7, G1), logistic MLE. Every expected value comes from an independent route."""
 
 import math
@@ -11,11 +11,9 @@ from scipy import optimize, stats
 from scipy.special import expit
 from sklearn.svm import SVC
 
-from numerics.data import binary_signal_noise, multiclass_signal_noise
-from numerics.maxmargin import (cover_probability, is_linearly_separable,
-                                is_multiclass_separable, kesler_vectors, max_margin_direction,
-                                multiclass_max_margin, separation_margin, unregularized_mle)
-from theory._errors import InvalidParameterError, InvalidTypeError
+from numerics.models.data import binary_signal_noise, multiclass_signal_noise
+from numerics.solve.maxmargin import cover_probability, is_linearly_separable, is_multiclass_separable, kesler_vectors, max_margin_direction, multiclass_max_margin, separation_margin, unregularized_mle
+from core.errors import InvalidParameterError, InvalidTypeError
 
 #: clarabel at tol_gap/tol_feas = 1e-10, then polished on its active set: the KKT conditions
 #: hold to ~1e-13 (measured); 1e-8 is the contract stated in the brief.

@@ -10,10 +10,10 @@ import sympy as sp
 from hypothesis import example, given, strategies as st
 
 import theory
-from numerics.compiled import compile_binary, compile_multiclass, lambdify_numpy
-from numerics.data import binary_signal_noise
-from numerics.experiments import related
-from numerics.solvers import minimize_binary
+from numerics.compile.compiled import compile_binary, compile_multiclass, lambdify_numpy
+from numerics.models.data import binary_signal_noise
+from numerics.claims import related
+from numerics.solve.solvers import minimize_binary
 from proofs_check import maxsup
 from tests.tolerances import assert_close
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from numerics import compile_multiclass
-from numerics.data import multiclass_signal_noise
-from numerics.experiments import multiclass as mc
-from numerics.solvers import minimize_multiclass
+from numerics.models.data import multiclass_signal_noise
+from numerics.claims import multiclass as mc
+from numerics.solve.solvers import minimize_multiclass
 
 
 # ----------------------------------------------------------------------------------- M1

@@ -5,10 +5,10 @@ import pytest
 from scipy import optimize, special
 
 from numerics import compile_multiclass
-from numerics.experiments import multiclass_geometry as mg
-from theory._errors import InvalidParameterError
+from numerics.claims import multiclass_geometry as mg
+from core.errors import InvalidParameterError
 
-from .tolerances import assert_close
+from tests.tolerances import assert_close
 
 
 # ----------------------------------------------------------------------------------- M2

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import special
 
-from numerics.data import multiclass_signal_noise
-from numerics.experiments import multiclass_grokking as mg
-from theory._errors import InvalidParameterError
+from numerics.models.data import multiclass_signal_noise
+from numerics.claims import multiclass_grokking as mg
+from core.errors import InvalidParameterError
 
-from .tolerances import assert_close
+from tests.tolerances import assert_close
 
 #: K=3, lambda = 0.7, weak signal as in the default: groks within a few thousand epochs.
 TINY = mg.M7Setting(k=3, d=28, n=40, alphas=(0.1, 0.05), lr=1.0, max_epochs=40_000,

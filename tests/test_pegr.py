@@ -5,9 +5,9 @@ import pytest
 import sympy as sp
 from hypothesis import given, strategies as st
 
-from numerics.compiled import compile_binary
-from numerics.data import binary_signal_noise
-from numerics.experiments import related
+from numerics.compile.compiled import compile_binary
+from numerics.models.data import binary_signal_noise
+from numerics.claims import related
 from theory import ALPHA, T, InvalidParameterError, InvalidTypeError, cross_entropy
 from theory.pegr import LAM, R2, derive_pegr, pegr_objective
 from tests.tolerances import FD_RTOL, assert_close

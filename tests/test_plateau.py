@@ -6,15 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from numerics.data import binary_signal_noise
-from numerics.experiments.clustering import blas_single_thread
-from numerics.experiments.plateau import (LIMIT_ALPHAS, AlphaSweep, _plot_b6, alpha_sweep,
-                                          check_b12, default_alphas, evaluate_b6,
-                                          evaluate_b12, linear_response_slope, noise_panel,
-                                          nu_ordering, quadratic_angle_sweep, sigma_f_scan,
-                                          whitened_max_margin)
-from numerics.maxmargin import max_margin_direction
-from numerics.solvers import minimize_binary, minimize_weight_decay
+from numerics.models.data import binary_signal_noise
+from numerics.claims.clustering import blas_single_thread
+from numerics.claims.plateau import LIMIT_ALPHAS, AlphaSweep, _plot_b6, alpha_sweep, check_b12, default_alphas, evaluate_b6, evaluate_b12, linear_response_slope, noise_panel, nu_ordering, quadratic_angle_sweep, sigma_f_scan, whitened_max_margin
+from numerics.solve.maxmargin import max_margin_direction
+from numerics.solve.solvers import minimize_binary, minimize_weight_decay
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +108,7 @@ def test_d2_angle_to_quadratic_minimiser_shrinks_with_n():
                      for s in range(8)])
     assert large < small / 3
     # A solver that *is* the quadratic minimiser has angle 0 (to rounding).
-    from numerics.solvers import minimize_squared
+    from numerics.solve.solvers import minimize_squared
     ds = binary_signal_noise(200, 2, seed=1)
     assert quadratic_angle_sweep(ds.u, alphas,
                                  solver=lambda U, f, a: minimize_squared(U, 1.0).coef) < 1e-12

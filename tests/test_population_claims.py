@@ -16,13 +16,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
-from logitreg import checks
-from numerics.experiments import population_check as pc
-from numerics.population import collapse_certificate, population_loss_mp
+from core import claims as checks
+from numerics.claims import population_check as pc
+from numerics.solve.population import collapse_certificate, population_loss_mp
 from theory import CollapsedMinimizerError
-from numerics.solvers import minimize_binary, minimize_squared
+from numerics.solve.solvers import minimize_binary, minimize_squared
 
-from .tolerances import assert_close
+from tests.tolerances import assert_close
 
 EPS = float(np.finfo(float).eps)
 #: Finite-sample B4 in float64: least squares (gelsd) and the normal-equation solve

@@ -13,7 +13,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from logitreg.checks import registry
+from logitreg.collect import registry
 from proofs_check import cv_minimisation as cv
 from proofs_check import fisher, invariance, tikhonov
 from theory import ALPHA, T, derive_binary, to_elementary

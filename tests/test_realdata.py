@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from numerics.data import multiclass_signal_noise
-from numerics.experiments import realdata as rd
+from numerics.models.data import multiclass_signal_noise
+from numerics.claims import realdata as rd
 from numerics.figures import get_figure
 from theory import InvalidParameterError
 

@@ -21,14 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import optimize, special
 
-from numerics._mpsolve import certify_binary, minimize_binary_mp
-from numerics._newton import damped_newton, row_space_basis
-from numerics.compiled import compile_binary, compile_multiclass
-from numerics.population import (gauss_hermite, population_loss, population_loss_mp,
-                                 population_minimizer)
-from numerics.solvers import (gradient_descent, minimize_binary, minimize_multiclass,
-                              minimize_squared, minimize_squared_multiclass,
-                              minimize_weight_decay)
+from numerics.solve._mpsolve import certify_binary, minimize_binary_mp
+from numerics.solve._newton import damped_newton, row_space_basis
+from numerics.compile.compiled import compile_binary, compile_multiclass
+from numerics.solve.population import gauss_hermite, population_loss, population_loss_mp, population_minimizer
+from numerics.solve.solvers import gradient_descent, minimize_binary, minimize_multiclass, minimize_squared, minimize_squared_multiclass, minimize_weight_decay
 from theory import (ConvergenceError, InvalidParameterError, InvalidTypeError,
                     list_regularizers)
 
@@ -227,7 +224,7 @@ def test_multiclass_newton_equals_scipy_bfgs():
 
 def test_multiclass_quadratic_dense_and_cg_paths_agree(monkeypatch):
     """Dense Newton and Newton-CG (Hessian-vector products) reach the same minimiser."""
-    import numerics.solvers as solvers
+    import numerics.solve.solvers as solvers
 
     rng = np.random.default_rng(4)
     y = rng.integers(0, 4, 120)

@@ -20,7 +20,7 @@ from numerics.sweep import (Param, SweepSpec, describe, export_csv, export_parqu
                             open_store, register_experiment, run_sweep)
 from numerics.sweep.experiments import REQUIRED
 from numerics.sweep.store import APPLICATION_ID
-from theory._errors import InvalidParameterError, InvalidTypeError
+from core.errors import InvalidParameterError, InvalidTypeError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import theory
 from theory import (ALPHA, T, UnsafeExpressionError, derive_binary, derive_multiclass,
                     from_expression, get_regularizer, properties)
-from theory._errors import InvalidParameterError, InvalidTypeError
+from core.errors import InvalidParameterError, InvalidTypeError
 
 UNSAFE = [
     "__import__('os').system('echo hacked')", "t.__class__", "(lambda: 1)()", "'t'",

@@ -1,5 +1,5 @@
 """The fast path of ``logitreg theory accuracy``: opt-in certificate, a SymPy-free warm
-call, and the generated-source cache behind it (numerics._generated)."""
+call, and the generated-source cache behind it (numerics.compile._generated)."""
 
 import json
 import subprocess
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import numerics._generated as gen
+import numerics.compile._generated as gen
 from numerics.asymptotics import _loss, _separability
 from theory import _cache
 

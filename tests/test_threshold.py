@@ -6,12 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import compile_binary
-from numerics.data import binary_signal_noise
-from numerics.experiments.threshold import (evaluate_b7, regularised_solver, threshold_curves,
-                                            weight_decay_solver)
-from numerics.solvers import minimize_binary
+from numerics.models.data import binary_signal_noise
+from numerics.claims.threshold import evaluate_b7, regularised_solver, threshold_curves, weight_decay_solver
+from numerics.solve.solvers import minimize_binary
 
-from .strategies import regularizers
+from tests.strategies import regularizers
 
 
 @given(name=regularizers, alpha=st.floats(0.05, 0.45), extra=st.integers(0, 12),

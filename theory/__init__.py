@@ -10,14 +10,14 @@ Public API::
 See THEORY.md §1 (binary) and §4 (multiclass).
 """
 
-from ._lazy import lazy_attributes
+from core.lazy import lazy_attributes
 
 # Public names resolve lazily (PEP 562), as in `numerics`: `import theory` (and so
-# `from theory._errors import ...`) does not import SymPy; the first name that needs it does.
+# `from core.errors import ...`) does not import SymPy; the first name that needs it does.
 _LAZY = {
     "._cache": ("disk_cached",),
     "._derive": ("BinaryDerivation", "cross_entropy", "derive_binary", "finite_minimum"),
-    "._errors": ("CollapsedMinimizerError", "ConvergenceError", "InvalidParameterError",
+    "core.errors": ("CollapsedMinimizerError", "ConvergenceError", "InvalidParameterError",
                  "InvalidTypeError", "LogitRegError", "UnsafeExpressionError",
                  "resource_guard"),
     "._functions": ("LogSumExp", "Sigmoid", "Softplus", "to_elementary"),

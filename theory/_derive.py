@@ -20,13 +20,13 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ._cache import disk_cached
-from ._budget import simplify_or_keep, within_budget
-from ._errors import InvalidParameterError
-from ._functions import Softplus, to_elementary
-from ._properties import Property, check_convex, check_even
-from ._registry import ALPHA, T, Regularizer, get_regularizer
-from ._solve import closed_form_inverse, drop_dirac, one_sided_limit
+from theory._cache import disk_cached
+from theory._budget import simplify_or_keep, within_budget
+from core.errors import InvalidParameterError
+from theory._functions import Softplus, to_elementary
+from theory._properties import Property, check_convex, check_even
+from theory._registry import ALPHA, T, Regularizer, get_regularizer
+from theory._solve import closed_form_inverse, drop_dirac, one_sided_limit
 
 __all__ = ["BinaryDerivation", "derive_binary", "cross_entropy"]
 

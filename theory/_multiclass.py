@@ -23,12 +23,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ._cache import disk_cached
-from ._budget import simplify_or_keep
-from ._errors import InvalidParameterError, check_classes
-from ._functions import LogSumExp, Softplus, to_elementary
-from ._registry import ALPHA, Regularizer, get_regularizer, logit_symbols
-from ._solve import closed_form_inverse, drop_dirac, one_sided_limit
+from theory._cache import disk_cached
+from theory._budget import simplify_or_keep
+from core.errors import InvalidParameterError, check_classes
+from theory._functions import LogSumExp, Softplus, to_elementary
+from theory._registry import ALPHA, Regularizer, get_regularizer, logit_symbols
+from theory._solve import closed_form_inverse, drop_dirac, one_sided_limit
 
 __all__ = ["MulticlassDerivation", "derive_multiclass", "G", "M"]
 

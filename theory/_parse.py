@@ -5,7 +5,7 @@ is *interpreted* node by node against a whitelist: numbers, the form's own symbo
 (``t`` for the binary form, the vector ``z`` for the multiclass form), ``pi``/``E`` and a
 fixed set of functions. Anything else -- attribute access, subscripts, dunder names,
 lambdas, comprehensions, strings, keyword arguments, calls of non-whitelisted names --
-is refused with :class:`~theory._errors.UnsafeExpressionError` before any evaluation.
+is refused with :class:`~core.errors.UnsafeExpressionError` before any evaluation.
 ``eval``/``sympify`` are never called on user text.
 
 Sizes are bounded so that SymPy cannot be driven into exponential work: at most
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ._errors import InvalidParameterError, InvalidTypeError, UnsafeExpressionError
-from ._functions import LogSumExp, Sigmoid, Softplus
+from core.errors import InvalidParameterError, InvalidTypeError, UnsafeExpressionError
+from theory._functions import LogSumExp, Sigmoid, Softplus
 
 __all__ = ["parse_binary", "parse_multiclass", "ALLOWED_FUNCTIONS", "Vector"]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ._budget import simplify_or_keep
-from ._functions import LogSumExp, Softplus, to_elementary
+from theory._budget import simplify_or_keep
+from theory._functions import LogSumExp, Softplus, to_elementary
 
 __all__ = ["Property", "check_even", "check_symmetric", "check_convex",
            "check_convex_multiclass", "curvature_sign"]

@@ -21,9 +21,9 @@ from typing import Callable
 
 import sympy as sp
 
-from ._errors import InvalidParameterError, InvalidTypeError, check_classes, resource_guard
-from ._functions import LogSumExp, Sigmoid, Softplus
-from ._parse import parse_binary, parse_multiclass
+from core.errors import InvalidParameterError, InvalidTypeError, check_classes, resource_guard
+from theory._functions import LogSumExp, Sigmoid, Softplus
+from theory._parse import parse_binary, parse_multiclass
 
 __all__ = [
     "Regularizer", "T", "ALPHA", "logit_symbols", "from_expression", "get_regularizer",
@@ -162,7 +162,7 @@ def from_expression(binary: str, multiclass: str | None = None, *,
     >>> from_expression("t**4").binary
     t**4
     """
-    from ._properties import check_even as _check_even, check_symmetric
+    from theory._properties import check_even as _check_even, check_symmetric
 
     f = parse_binary(binary, T)
     if check_even:

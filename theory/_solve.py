@@ -11,9 +11,9 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from ._budget import within_budget
-from ._functions import to_elementary
-from ._registry import ALPHA
+from theory._budget import within_budget
+from theory._functions import to_elementary
+from theory._registry import ALPHA
 
 __all__ = ["drop_dirac", "one_sided_limit", "closed_form_inverse"]
 

@@ -2,11 +2,11 @@ r"""The property table of a regulariser (THEORY.md §1 table): convex, even, fin
 
 from __future__ import annotations
 
-from ._cache import disk_cached
-from ._derive import finite_minimum
-from ._errors import resource_guard
-from ._properties import check_convex, check_even
-from ._registry import T, get_regularizer
+from theory._cache import disk_cached
+from theory._derive import finite_minimum
+from core.errors import resource_guard
+from theory._properties import check_convex, check_even
+from theory._registry import T, get_regularizer
 
 __all__ = ["properties"]
 

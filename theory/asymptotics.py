@@ -41,10 +41,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ._cache import disk_cached
-from ._derive import derive_binary
-from ._errors import InvalidParameterError
-from ._registry import T, get_regularizer
+from theory._cache import disk_cached
+from theory._derive import derive_binary
+from core.errors import InvalidParameterError
+from theory._registry import T, get_regularizer
 
 __all__ = [
     "V", "X", "GAMMA", "Z", "MU", "A", "KAPPA", "LAM", "M", "C", "TARGET",

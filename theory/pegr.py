@@ -37,11 +37,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ._derive import cross_entropy, derive_binary, finite_minimum
-from ._errors import InvalidParameterError
-from ._functions import to_elementary
-from ._properties import check_convex, check_even
-from ._registry import ALPHA, T, get_regularizer
+from theory._derive import cross_entropy, derive_binary, finite_minimum
+from core.errors import InvalidParameterError
+from theory._functions import to_elementary
+from theory._properties import check_convex, check_even
+from theory._registry import ALPHA, T, get_regularizer
 
 __all__ = ["R2", "LAM", "PEGRDerivation", "derive_pegr", "pegr_objective"]
 

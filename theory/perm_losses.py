@@ -41,9 +41,9 @@ import itertools
 
 import sympy as sp
 
-from ._errors import InvalidParameterError, InvalidTypeError, check_classes
-from ._functions import LogSumExp, Softplus, to_elementary
-from ._registry import ALPHA, logit_symbols
+from core.errors import InvalidParameterError, InvalidTypeError, check_classes
+from theory._functions import LogSumExp, Softplus, to_elementary
+from theory._registry import ALPHA, logit_symbols
 
 __all__ = ["TEMPLATES", "ET_TEMPLATES", "margin_symbols", "template", "neg_partial",
            "tail_bound", "tail_certificate", "tail_ratio_limit", "is_symmetric",

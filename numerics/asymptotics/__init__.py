@@ -10,12 +10,10 @@ Public API::
 See :mod:`theory.asymptotics` for the derivation and ASYMPTOTICS.md for reference numbers.
 """
 
-from ._certify import certify, mp_residuals
-from ._fixed_point import (Prediction, gh_rule, predict, residuals, solve_fixed_point,
-                           square_closed_form)
-from ._loss import CompiledLoss, compiled_loss, mp_prox, prox
-from ._separability import (MaxMarginPrediction, maxmargin_predict, mp_separability_threshold,
-                            positive_part, separability_threshold)
+from numerics.asymptotics._certify import certify, mp_residuals
+from numerics.asymptotics._fixed_point import Prediction, gh_rule, predict, residuals, solve_fixed_point, square_closed_form
+from numerics.asymptotics._loss import CompiledLoss, compiled_loss, mp_prox, prox
+from numerics.asymptotics._separability import MaxMarginPrediction, maxmargin_predict, mp_separability_threshold, positive_part, separability_threshold
 
 __all__ = [
     "CompiledLoss", "MaxMarginPrediction", "Prediction", "certify", "compiled_loss",

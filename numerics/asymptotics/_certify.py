@@ -25,7 +25,7 @@ import math
 import mpmath
 import numpy as np
 
-from ._loss import CompiledLoss, mp_prox, prox
+from numerics.asymptotics._loss import CompiledLoss, mp_prox, prox
 
 __all__ = ["certify", "mp_residuals"]
 
@@ -121,7 +121,7 @@ def mp_residuals(loss: CompiledLoss, mu, a, gamma, lam, kappa, *, dps: int = DPS
 
 
 def _jacobian(loss, mu, a, gamma, lam, kappa):
-    from ._fixed_point import residuals
+    from numerics.asymptotics._fixed_point import residuals
 
     y = np.array([mu, math.log(a), math.log(gamma)])
 

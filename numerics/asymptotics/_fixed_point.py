@@ -41,10 +41,10 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
-from theory._errors import ConvergenceError, InvalidParameterError, InvalidTypeError, check_alpha
+from core.errors import ConvergenceError, InvalidParameterError, InvalidTypeError, check_alpha
 
-from .._generated import generated_cache, load
-from ._loss import CompiledLoss, compiled_loss, is_square, loss_target, prox
+from numerics.compile._generated import generated_cache, load
+from numerics.asymptotics._loss import CompiledLoss, compiled_loss, is_square, loss_target, prox
 
 __all__ = ["Prediction", "predict", "solve_fixed_point", "residuals", "square_closed_form",
            "gh_rule", "check_kappa", "check_lam"]
@@ -98,7 +98,7 @@ def _square_artefacts():
     """Generated source (``math`` module) of the square-loss closed form (mu, a^2, gamma)."""
     from theory.asymptotics import KAPPA, LAM, TARGET, square_loss_solution
 
-    from .._generated import generate
+    from numerics.compile._generated import generate
 
     sol = square_loss_solution(TARGET)
     args = (LAM, KAPPA, TARGET)
@@ -301,8 +301,8 @@ def predict(regularizer, alpha, lam, kappa, *, certify: bool = True) -> Predicti
     >>> round(p.cosine**2, 10) == round(4 * 0.5 / 4.5, 10)     # kappa^2(1-lam)/(kappa^2+lam)
     True
     """
-    from ._certify import certify as _certify
-    from ._separability import separability_threshold
+    from numerics.asymptotics._certify import certify as _certify
+    from numerics.asymptotics._separability import separability_threshold
 
     caller = "predict"
     kappa = check_kappa(kappa, caller)

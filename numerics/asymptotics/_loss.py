@@ -14,7 +14,7 @@ one-sided slopes :math:`s_- < s_+` maps the whole interval
 :math:`x \in [\gamma s_-, \gamma s_+]` to :math:`p = 0`.
 
 For a regulariser given by name the ``lambdify`` source of every function here is kept in
-the generated-source disk cache (:mod:`numerics._generated`), so a warm process compiles
+the generated-source disk cache (:mod:`numerics.compile._generated`), so a warm process compiles
 the loss without importing SymPy.
 """
 
@@ -27,10 +27,10 @@ from typing import Callable
 import mpmath
 import numpy as np
 
-from theory._errors import ConvergenceError, InvalidParameterError, check_alpha
+from core.errors import ConvergenceError, InvalidParameterError, check_alpha
 
-from .._generated import UncacheableError, generated_cache, load
-from .._stationary import stationary_point
+from numerics.compile._generated import UncacheableError, generated_cache, load
+from numerics.compile._stationary import stationary_point
 
 __all__ = ["CompiledLoss", "compiled_loss", "prox", "mp_prox", "loss_target"]
 
@@ -71,7 +71,7 @@ def _artefacts(name: str) -> dict:
     from theory import ALPHA, T, derive_binary
     from theory.asymptotics import asymptotic_loss
 
-    from ..compiled import generate_mpmath, generate_numpy
+    from numerics.compile.compiled import generate_mpmath, generate_numpy
 
     loss = asymptotic_loss(name)
     args = (T, ALPHA)
@@ -96,7 +96,7 @@ def _live(regularizer):
     from theory import ALPHA, T
     from theory.asymptotics import asymptotic_loss
 
-    from ..compiled import lambdify_mpmath, lambdify_numpy
+    from numerics.compile.compiled import lambdify_mpmath, lambdify_numpy
 
     loss = asymptotic_loss(regularizer)
     args = (T, ALPHA)
@@ -132,7 +132,7 @@ def loss_target(regularizer, alpha: float) -> tuple:
     (same functions, same root finder)."""
     d1, d2, mp1, _, _, target = _lambdified(regularizer)
     if target is None:
-        from ..compiled import compile_binary
+        from numerics.compile.compiled import compile_binary
 
         comp = compile_binary(regularizer)
         tstar = comp.target(alpha)

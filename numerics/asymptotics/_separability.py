@@ -33,9 +33,9 @@ import mpmath
 import numpy as np
 from scipy import optimize, special
 
-from theory._errors import ConvergenceError, InvalidParameterError
+from core.errors import ConvergenceError, InvalidParameterError
 
-from .._generated import generated_cache, load
+from numerics.compile._generated import generated_cache, load
 
 __all__ = ["separability_threshold", "positive_part", "mp_separability_threshold",
            "MaxMarginPrediction", "maxmargin_predict"]
@@ -48,7 +48,7 @@ def _p2_artefacts():
 
     from theory.asymptotics import M, positive_part_moment
 
-    from .._generated import generate
+    from numerics.compile._generated import generate
 
     expr = positive_part_moment()
     d1 = sp.diff(expr, M)
@@ -97,7 +97,7 @@ def separability_threshold(kappa, *, return_cosine: bool = False):
     >>> round(separability_threshold(1.0), 6)
     0.270268
     """
-    from ._fixed_point import _real
+    from numerics.asymptotics._fixed_point import _real
 
     k = _real(kappa, "kappa", "separability_threshold")
     if k < 0:
@@ -147,7 +147,7 @@ def maxmargin_predict(lam, kappa, *, weight: float = 1.0) -> MaxMarginPrediction
     the original coordinates). Raises :class:`InvalidParameterError` below the threshold
     (the data are then not separable).
     """
-    from ._fixed_point import _real, check_kappa
+    from numerics.asymptotics._fixed_point import _real, check_kappa
 
     caller = "maxmargin_predict"
     kappa = check_kappa(kappa, caller)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from theory import InvalidParameterError, InvalidTypeError
 
-from ._c import render_c
-from ._common import prepare
-from ._document import JSON_FORMAT_VERSION, render_json, render_latex
-from ._python import render_jax, render_numpy, render_torch
+from numerics.export._c import render_c
+from numerics.export._common import prepare
+from numerics.export._document import JSON_FORMAT_VERSION, render_json, render_latex
+from numerics.export._python import render_jax, render_numpy, render_torch
 
 __all__ = ["export", "EXPORT_FORMATS", "EXPORT_SUFFIXES", "JSON_FORMAT_VERSION"]
 
@@ -85,7 +85,7 @@ def export(name_or_regularizer, to: str) -> str:
     >>> export("quadratic", to="fortran")
     Traceback (most recent call last):
     ...
-    theory._errors.InvalidParameterError: The 'to' parameter of export must be one of 'numpy', 'c', 'latex', 'json', 'torch', 'jax'. Got 'fortran' instead.
+    core.errors.InvalidParameterError: The 'to' parameter of export must be one of 'numpy', 'c', 'latex', 'json', 'torch', 'jax'. Got 'fortran' instead.
     """
     if not isinstance(to, str):
         raise InvalidTypeError(

@@ -25,7 +25,7 @@ from sympy.printing.c import C99CodePrinter
 
 from theory import ALPHA
 
-from ._common import IMPLICIT_NOTE, PRIMITIVE_DEFINITIONS, Prepared, cse_lines
+from numerics.export._common import IMPLICIT_NOTE, PRIMITIVE_DEFINITIONS, Prepared, cse_lines
 
 __all__ = ["render_c"]
 

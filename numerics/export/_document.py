@@ -16,7 +16,7 @@ from sympy.printing.latex import LatexPrinter
 
 from theory import ALPHA, T, to_elementary
 
-from ._common import IMPLICIT_NOTE, PRIMITIVE_DEFINITIONS, Prepared
+from numerics.export._common import IMPLICIT_NOTE, PRIMITIVE_DEFINITIONS, Prepared
 
 __all__ = ["render_latex", "render_json", "latex", "JSON_FORMAT_VERSION"]
 

@@ -23,9 +23,8 @@ import sympy as sp
 
 from theory import ALPHA
 
-from ._common import IMPLICIT_NOTE, PRIMITIVE_DEFINITIONS, Prepared, cse_lines
-from ._python_runtime import (CLOSED_TARGET, DEPENDENCIES, HELPERS, IMPLICIT_WRAPPER, IMPORTS,
-                              RUNTIME, SOLVER)
+from numerics.export._common import IMPLICIT_NOTE, PRIMITIVE_DEFINITIONS, Prepared, cse_lines
+from numerics.export._python_runtime import CLOSED_TARGET, DEPENDENCIES, HELPERS, IMPLICIT_WRAPPER, IMPORTS, RUNTIME, SOLVER
 
 __all__ = ["render_numpy", "render_torch", "render_jax"]
 

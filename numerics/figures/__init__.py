@@ -4,6 +4,6 @@ r"""The paper's figures, reproducible from the experiment code (issue 7).
 :mod:`numerics.figures._registry` for the ``compute``/``draw`` contract.
 """
 
-from ._registry import SIZES, Figure, figure, get_figure, list_figures
+from numerics.figures._registry import SIZES, Figure, figure, get_figure, list_figures
 
 __all__ = ["Figure", "figure", "get_figure", "list_figures", "SIZES"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
 __all__ = ["Figure", "figure", "get_figure", "list_figures", "SIZES", "check_size", "pyplot"]
 
@@ -105,4 +105,4 @@ def get_figure(fig_id) -> Figure:
 
 def _load():
     # figure modules register on import; imported lazily so `logitreg --help` stays fast
-    from . import _modules  # noqa: F401
+    from numerics.figures import _modules  # noqa: F401

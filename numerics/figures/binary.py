@@ -1,7 +1,7 @@
 r"""Binary figures (issue 7): 1 (B1), 2, 10, 11, 12, 13 (B6), 14 (B11) and 20 (B12).
 
-Each ``compute(size)`` reuses the claim code of :mod:`numerics.experiments.clustering` and
-:mod:`numerics.experiments.plateau` (exact minimisers from :func:`numerics.solvers.minimize_binary`,
+Each ``compute(size)`` reuses the claim code of :mod:`numerics.claims.clustering` and
+:mod:`numerics.claims.plateau` (exact minimisers from :func:`numerics.solve.solvers.minimize_binary`,
 targets :math:`t^*(\alpha)` compiled from :mod:`theory`) and returns plain data (the figure's
 numbers and a ``settings`` dict); each drawer turns that data into a matplotlib Figure.
 The regulariser is the quadratic one, :math:`\ell(t) = (1-\alpha)\log(1+e^{-t}) + \alpha t^2`,
@@ -15,7 +15,7 @@ and the data the signal-plus-noise model
 
   .. math:: 1 \le \kappa = \frac{\mathrm{RMS}(t - t^*)}{t^* r} \le \kappa_{max}
 
-  (:func:`~numerics.experiments.clustering.clustering_at_minimum`). Against them the
+  (:func:`~numerics.claims.clustering.clustering_at_minimum`). Against them the
   :math:`\alpha = 0` logits of cross-entropy gradient descent at several epochs:
   :math:`S_k \approx \hat S\log k`, so :math:`\min_i t_i` grows by :math:`\ln 10` per
   decade and the logits spread without bound.
@@ -23,7 +23,7 @@ and the data the signal-plus-noise model
   Student-t noise :math:`\nu \in \{2.1, 3, 20\}` (standardised; Gaussian for reference),
   :math:`\mu_f = \sigma_f = \sigma_n = 1`, :math:`\lambda = 2/3`, with the
   :math:`\alpha = 0` (max-margin) value; and :math:`\|S_{min}\|` against :math:`t^*(\alpha)`.
-  The measures are those of :func:`~numerics.experiments.plateau.evaluate_b6`:
+  The measures are those of :func:`~numerics.claims.plateau.evaluate_b6`:
 
   .. math::
       \text{flatness} = \max_{[10^{-3}, 0.9]}\cos - \min_{[10^{-3}, 0.9]}\cos, \qquad
@@ -61,7 +61,7 @@ and the data the signal-plus-noise model
   :math:`\sigma_f`: :math:`S_1 \approx t^*/\mu_f` constant, :math:`\|S_\perp\|` and
   :math:`C = \sigma_n\|S_\perp\|/S_1` linear in small :math:`\sigma_f`, with the
   linear-response slope :math:`C \approx b_0\sigma_f`
-  (:func:`~numerics.experiments.plateau.linear_response_slope`).
+  (:func:`~numerics.claims.plateau.linear_response_slope`).
 
 Sizes: ``"test"`` (seconds; the tests check the claims on it), ``"default"`` (what
 ``logitreg figure`` draws, under 15 s each on one core) and ``"full"`` (THEORY.md Sec. 2).
@@ -75,23 +75,23 @@ import math
 import numpy as np
 from scipy import stats
 
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
-from .. import compile_binary
-from ..data import binary_signal_noise
-from ..experiments import clustering as clu
-from ..experiments import plateau as pl
-from ..experiments._common import seeds
-from ..experiments.clustering import blas_single_thread
-from ..experiments.plateau import tan_angle
-from ._registry import check_size, figure, pyplot
+from numerics.compile.compiled import compile_binary
+from numerics.models.data import binary_signal_noise
+from numerics.claims import clustering as clu
+from numerics.claims import plateau as pl
+from numerics.claims._common import seeds
+from numerics.claims.clustering import blas_single_thread
+from numerics.claims.plateau import tan_angle
+from numerics.figures._registry import check_size, figure, pyplot
 
 __all__ = ["fig1", "fig2", "fig10", "fig11", "fig12", "fig13", "fig14", "fig20",
            "TOY_U", "toy_loss", "toy_minimizer", "coefficient_of_variation", "tan_angle"]
 
 
 def _sweep_record(sweeps) -> dict:
-    """Plain arrays of a list of :class:`~numerics.experiments.plateau.AlphaSweep`
+    """Plain arrays of a list of :class:`~numerics.claims.plateau.AlphaSweep`
     (one per draw): rows are draws."""
     rec = {"cos": np.array([s.cos for s in sweeps]),
            "norm": np.array([s.norm for s in sweeps]),
@@ -129,7 +129,7 @@ def fig1(size: str = "default") -> dict:
     :math:`\lambda' = (d-1)/(N-1)`, ``gd`` (:math:`\alpha = 0` cross-entropy GD:
     ``epochs``, ``norm`` :math:`\|S_k\|`, ``min_logit``, ``logit_std``, ``cosine`` to the
     hard-margin SVM :math:`\hat S`, ``hat_norm`` :math:`\|\hat S\|`, ``verdict`` of
-    :func:`~numerics.experiments.clustering.evaluate_growth`, ``snap_epochs`` and
+    :func:`~numerics.claims.clustering.evaluate_growth`, ``snap_epochs`` and
     ``snap_logits``, the training logits at those epochs) and the settings.
     """
     s = dict(FIG1_SETTINGS[check_size(size, "fig1")])
@@ -223,7 +223,7 @@ def fig2(size: str = "default") -> dict:
     record with (draws x alphas) arrays ``cos`` and ``norm``, per-draw ``cos0``
     (:math:`\alpha = 0`: max-margin direction, or the logistic MLE if not separable),
     ``flatness``, ``jump``, ``separable``, ``limit_gap`` (:math:`1 - \cos` to the whitened
-    SVM at :data:`~numerics.experiments.plateau.LIMIT_ALPHAS`) and ``svm_gap``; plus
+    SVM at :data:`~numerics.claims.plateau.LIMIT_ALPHAS`) and ``svm_gap``; plus
     ``plateau_range`` and the settings.
     """
     s = dict(FIG2_SETTINGS[check_size(size, "fig2")])
@@ -607,9 +607,9 @@ def fig14(size: str = "default") -> dict:
     r"""Data of Fig. 14 (claim B11).
 
     Returns ``rows`` (per draw and :math:`\alpha`, from
-    :func:`~numerics.experiments.clustering.spread_rows`: ``S1``, ``Sperp``, ``train_std``,
+    :func:`~numerics.claims.clustering.spread_rows`: ``S1``, ``Sperp``, ``train_std``,
     ``signal_std`` :math:`\sigma_fS_1`, ``var_pred``, ``test_var``, ``test_mean``),
-    ``evaluation`` (:func:`~numerics.experiments.clustering.evaluate_b11`), ``theory``
+    ``evaluation`` (:func:`~numerics.claims.clustering.evaluate_b11`), ``theory``
     (:math:`\sqrt{1-\lambda}` and :math:`\sqrt{1+(d-1)/(N-d-1)}`), ``hist`` (first draw,
     :math:`\alpha = 0.2`: ``train`` and ``test`` logits, ``var_pred``, ``signal_std``) and
     the settings.
@@ -698,9 +698,9 @@ def fig20(size: str = "default") -> dict:
     r"""Data of Fig. 20 (claim B12).
 
     Returns ``sigma_fs`` (grid, common random numbers per draw), ``small`` (mask of the
-    linear range :data:`~numerics.experiments.plateau.SIGMA_F_SMALL`), ``scans`` (per
+    linear range :data:`~numerics.claims.plateau.SIGMA_F_SMALL`), ``scans`` (per
     draw: ``S1``, ``Sperp``, ``C`` arrays, linear-response slope ``b0`` and the
-    :func:`~numerics.experiments.plateau.evaluate_b12` ``evaluation``), ``target``
+    :func:`~numerics.claims.plateau.evaluate_b12` ``evaluation``), ``target``
     :math:`t^*(0.4)/\mu_f` and the settings.
     """
     s = dict(FIG20_SETTINGS[check_size(size, "fig20")])

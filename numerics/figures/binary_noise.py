@@ -1,7 +1,7 @@
 r"""Binary figures on the signal-plus-noise model (issue 7): 4, 5, 6, 15, 16, 17, 18, 19
 and ``threshold-binary`` (claims B7, B8, B9, B10, B13; A3, A4).
 
-Each ``compute(size)`` reuses the claim code of :mod:`numerics.experiments` (threshold,
+Each ``compute(size)`` reuses the claim code of :mod:`numerics.claims` (threshold,
 grokking, invariance, weight decay, asymptotic checks), the sweep engine
 (:mod:`numerics.sweep`) and the proportional-limit theory (:mod:`numerics.asymptotics`),
 and returns plain data (the figure's numbers and a ``settings`` dict); each drawer turns
@@ -26,7 +26,7 @@ the learned :math:`S` (Eq. 5), :math:`A(S) = \Phi\bigl(\mu_f S_1/\sqrt{\sigma_f^
   0.001\}` and :math:`\alpha = 0`, with :math:`T_{gen}` (error :math:`\le 10^{-6}`) and the
   delay :math:`T_{gen} - T_{train}` against the linear time constant
   :math:`\tau = 1/(\eta\,\ell''(t^*)\lambda_{min}(U^\top U/N))`
-  (:mod:`numerics.experiments.grokking`).
+  (:mod:`numerics.claims.grokking`).
 * **6** and **15** (B10, Figs 6 and 15; :math:`\lambda = 0.7` and :math:`0.4`). Benefit
   phase diagram: accuracy of the :math:`\alpha = 0.4` minimiser and of the unregularised
   gradient-descent limit (max-margin) vs :math:`\sigma_n \in [0.1, 6]`, per
@@ -77,22 +77,20 @@ import math
 import numpy as np
 from scipy import special
 
-from ..asymptotics import predict, separability_threshold, unregularised_accuracy
-from ..compiled import compile_binary
-from ..data import binary_signal_noise
-from ..experiments import grokking as grok
-from ..experiments._common import seeds
-from ..experiments.asymptotic_checks import benefit_curves
-from ..experiments.clustering import blas_single_thread
-from ..experiments.invariance import (alignment_constant, alignment_fit, benefit_diagram,
-                                      crossing, eq5_accuracy, gaussian_accuracy)
-from ..experiments.threshold import (ThresholdCurves, cover_perfect_probability, draw_b7,
-                                     s_perp_ratio, sample_size, threshold_curves)
-from ..experiments.weight_decay import accuracy_vs_sigma_n
-from ..maxmargin import max_margin_direction
-from ..solvers import minimize_binary
-from ..sweep import benefit_diagram_sweep
-from ._registry import check_size, figure, pyplot
+from numerics.asymptotics import predict, separability_threshold, unregularised_accuracy
+from numerics.compile.compiled import compile_binary
+from numerics.models.data import binary_signal_noise
+from numerics.claims import grokking as grok
+from numerics.claims._common import seeds
+from numerics.claims.asymptotic_checks import benefit_curves
+from numerics.claims.clustering import blas_single_thread
+from numerics.claims.invariance import alignment_constant, alignment_fit, benefit_diagram, crossing, eq5_accuracy, gaussian_accuracy
+from numerics.claims.threshold import ThresholdCurves, cover_perfect_probability, draw_b7, s_perp_ratio, sample_size, threshold_curves
+from numerics.claims.weight_decay import accuracy_vs_sigma_n
+from numerics.solve.maxmargin import max_margin_direction
+from numerics.solve.solvers import minimize_binary
+from numerics.sweep import benefit_diagram_sweep
+from numerics.figures._registry import check_size, figure, pyplot
 
 __all__ = ["fig4", "fig5", "fig6", "fig15", "fig16", "fig17", "fig18", "fig19",
            "fig_threshold_binary", "cover_perfect_probability"]
@@ -747,7 +745,7 @@ def _draw_fig19(data):
 
 
 # ---------------------------------------------------------------------- threshold-binary
-# ``cover_perfect_probability`` (B7's Cover line) lives in numerics.experiments.threshold
+# ``cover_perfect_probability`` (B7's Cover line) lives in numerics.claims.threshold
 # and is re-exported here.
 _THR_RATIOS = [0.5, 0.8, 0.95, 1.0, 1.1, 1.4, 1.7, 1.9, 2.0, 2.1, 2.3, 2.6, 3.0, 3.5]
 FIGTHR_SETTINGS = {

@@ -1,7 +1,7 @@
 r"""Multiclass figures (issue 7): 7 (M2), 8 (M7) and ``threshold-multiclass`` (M5).
 
-Each ``compute(size)`` reuses the claim code of :mod:`numerics.experiments.multiclass_geometry`
-and :mod:`numerics.experiments.multiclass_grokking` and returns plain data (the figure's
+Each ``compute(size)`` reuses the claim code of :mod:`numerics.claims.multiclass_geometry`
+and :mod:`numerics.claims.multiclass_grokking` and returns plain data (the figure's
 numbers and a ``settings`` dict); each drawer turns that data into a matplotlib Figure.
 
 * **7** (M2, Fig. 7). Training logits, centred over classes (:math:`Pz = z - \bar z\mathbf 1`)
@@ -13,7 +13,7 @@ numbers and a ``settings`` dict); each drawer turns that data into a matplotlib 
   .. math:: \rho = \frac{\text{RMS distance of } Pz_i \text{ to its class centroid}}
                        {\text{mean distance between class centroids}}
 
-  (:func:`~numerics.experiments.multiclass_geometry.clustering_ratio`), small when the
+  (:func:`~numerics.claims.multiclass_geometry.clustering_ratio`), small when the
   classes sit at their simplex vertices :math:`z^*_c` (M1).
 * **8** (M7, Fig. 8). :math:`\sigma_f = 0`, :math:`\lambda = d/N = 0.7`: train and test
   error (fresh test set) and test loss vs the GD epoch for each :math:`\alpha`, with
@@ -43,13 +43,13 @@ import math
 
 import numpy as np
 
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
-from ..experiments import multiclass_geometry as geo
-from ..experiments import multiclass_grokking as grok
-from ..experiments.clustering import blas_single_thread
-from ..maxmargin import cover_probability
-from ._registry import check_size, figure, pyplot
+from numerics.claims import multiclass_geometry as geo
+from numerics.claims import multiclass_grokking as grok
+from numerics.claims.clustering import blas_single_thread
+from numerics.solve.maxmargin import cover_probability
+from numerics.figures._registry import check_size, figure, pyplot
 
 __all__ = ["fig7", "fig8", "fig_threshold_multiclass", "k2_perfect_probability"]
 
@@ -156,7 +156,7 @@ def fig8(size: str = "default") -> dict:
     r"""Data of Fig. 8 (claim M7): one record per :math:`\alpha` (largest first, 0 last)
     with ``epochs``, ``train_error``, ``test_error`` (fresh test set of ``n_test``),
     ``test_loss``, the exact population error bounds ``error_lower``/``error_upper``
-    (:func:`~numerics.experiments.multiclass_grokking.error_bounds`), ``t_train``
+    (:func:`~numerics.claims.multiclass_grokking.error_bounds`), ``t_train``
     (train accuracy 1 from then on), ``t_gen`` (error :math:`\le 10^{-6}` from then on,
     certified) and ``certified_at``."""
     setting = FIG8_SETTINGS[check_size(size, "fig8")]
@@ -246,7 +246,7 @@ FIGM5_SETTINGS = {
         "Cover's formula", claims=("M5",))
 def fig_threshold_multiclass(size: str = "default") -> dict:
     r"""Data of the M5 threshold figure: for K = 3 and K = 2 the output of
-    :func:`~numerics.experiments.multiclass_geometry.transition_curves` (hits out of
+    :func:`~numerics.claims.multiclass_geometry.transition_curves` (hits out of
     ``reg_trials``/``trials`` per N/d and d; ``n`` the sample sizes used) and, for K = 2,
     the exact max-margin curve :func:`k2_perfect_probability` at those N and on every
     integer N (``cover_n``, ``cover_p``)."""

@@ -1,7 +1,7 @@
 r"""Real-data figures (issue 7): ``R1`` (accuracy vs :math:`\alpha`) and ``R2`` (accuracy
 vs the orthogonal rescaling :math:`\gamma`), the offline stand-ins for App. E.6.1.
 
-Both reuse :mod:`numerics.experiments.realdata` (data, grids and drawing; scikit-learn's digits, breast-cancer and
+Both reuse :mod:`numerics.claims.realdata` (data, grids and drawing; scikit-learn's digits, breast-cancer and
 wine data; :math:`\lambda = d/N = 1/2`, standardised on train, quadratic :math:`f = \|z\|^2`
 with bias, :math:`\alpha = 0` = multiclass hard-margin SVM on :math:`(x, 1)`).
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments import realdata as rd
-from ._registry import check_size, figure
+from numerics.claims import realdata as rd
+from numerics.figures._registry import check_size, figure
 
 __all__ = ["fig_r1", "fig_r2", "R_SETTINGS"]
 
@@ -48,7 +48,7 @@ def _plain(r):
               "regularisation) against alpha=0 (max-margin), digits/breast-cancer/wine, "
               "lambda=1/2", claims=("R1",))
 def fig_r1(size: str = "default") -> dict:
-    r"""Data of figure R1: per data set the :func:`~numerics.experiments.realdata.alpha_curve`
+    r"""Data of figure R1: per data set the :func:`~numerics.claims.realdata.alpha_curve`
     record (``alphas``, ``accuracy``, ``accuracy_0``, ``jump``, ``jump_se``,
     ``plateau_spread``, ``jump_then_plateau``, ``cos_to_unregularised``, sizes) and the
     effective noise amplitudes."""
@@ -69,7 +69,7 @@ def _draw_r1(data):
               "the class-mean span by gamma, regularised (alpha=0.2) vs max-margin",
         claims=("R2",))
 def fig_r2(size: str = "default") -> dict:
-    r"""Data of figure R2: per data set the :func:`~numerics.experiments.realdata.gamma_curve`
+    r"""Data of figure R2: per data set the :func:`~numerics.claims.realdata.gamma_curve`
     record (``gammas``, ``reg_accuracy``, ``mm_accuracy``, ``reg_logit_change``,
     ``mm_logit_change``, label flips, sizes)."""
     s = R_SETTINGS[check_size(size, "fig_r2")]

@@ -12,12 +12,12 @@ exports (:mod:`.export`). ``logitreg sweep`` is the command line.
 (4, [5, 5, 25, 25])
 """
 
-from .engine import SweepInterrupted, SweepReport, run_point, run_sweep
-from .experiments import Experiment, Param, get_experiment, list_experiments, register_experiment
-from .export import describe, export, export_csv, export_parquet, result_table
-from .grids import benefit_diagram_sweep, run_grid, sweep_array
-from .spec import Point, SweepSpec, code_version, load_spec
-from .store import SweepStore, open_store
+from numerics.sweep.engine import SweepInterrupted, SweepReport, run_point, run_sweep
+from numerics.sweep.experiments import Experiment, Param, get_experiment, list_experiments, register_experiment
+from numerics.sweep.export import describe, export, export_csv, export_parquet, result_table
+from numerics.sweep.grids import benefit_diagram_sweep, run_grid, sweep_array
+from numerics.sweep.spec import Point, SweepSpec, code_version, load_spec
+from numerics.sweep.store import SweepStore, open_store
 
 __all__ = ["SweepSpec", "Point", "load_spec", "code_version", "run_sweep", "run_point",
            "SweepReport", "SweepInterrupted", "Experiment", "Param", "get_experiment",

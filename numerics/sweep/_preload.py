@@ -8,8 +8,8 @@ their first point, where a genuine error is recorded with that point.
 
 import importlib
 
-for _module in ("numerics.sweep", "numerics.data", "numerics.solvers", "numerics.maxmargin",
-                "numerics.experiments.invariance", "numerics.experiments.threshold"):
+for _module in ("numerics.sweep", "numerics.models.data", "numerics.solve.solvers", "numerics.solve.maxmargin",
+                "numerics.claims.invariance", "numerics.claims.threshold"):
     try:
         importlib.import_module(_module)
     except Exception:  # noqa: BLE001 - see module docstring

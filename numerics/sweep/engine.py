@@ -42,11 +42,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from theory._errors import InvalidParameterError, InvalidTypeError, LogitRegError
+from core.errors import InvalidParameterError, InvalidTypeError, LogitRegError
 
-from .experiments import get_experiment
-from .spec import SweepSpec, code_version, load_spec
-from .store import SweepStore, open_store
+from numerics.sweep.experiments import get_experiment
+from numerics.sweep.spec import SweepSpec, code_version, load_spec
+from numerics.sweep.store import SweepStore, open_store
 
 __all__ = ["run_sweep", "run_point", "SweepReport", "SweepInterrupted", "as_spec"]
 

@@ -47,7 +47,7 @@ from typing import Callable
 
 import numpy as np
 
-from theory._errors import InvalidParameterError, InvalidTypeError
+from core.errors import InvalidParameterError, InvalidTypeError
 
 __all__ = ["Param", "Experiment", "REQUIRED", "register_experiment", "get_experiment",
            "list_experiments"]
@@ -208,7 +208,7 @@ _COMPILE_LOCK = threading.Lock()
 def _warm(regularizer):
     """Compile (lambdify) under a lock: Dask runs points in threads, and SymPy's first
     compilation is not thread-safe; afterwards the compiled functions are cached."""
-    from numerics.compiled import compile_binary
+    from numerics.compile.compiled import compile_binary
     from theory import get_regularizer
 
     with _COMPILE_LOCK:  # the same cache entry as the solvers' compile_binary(reg)
@@ -216,8 +216,8 @@ def _warm(regularizer):
 
 
 def _prepare_binary(configs):
-    for module in ("numerics.experiments.invariance", "numerics.experiments.threshold",
-                   "numerics.maxmargin", "numerics.solvers"):
+    for module in ("numerics.claims.invariance", "numerics.claims.threshold",
+                   "numerics.solve.maxmargin", "numerics.solve.solvers"):
         importlib.import_module(module)
     for reg in {c.get("regularizer", "quadratic") for c in configs}:
         _warm(reg)
@@ -237,7 +237,7 @@ _REG = Param("regularizer", "str", "quadratic", check=_check_regularizer)
 
 
 def _draw(config, draw_seed, *, sigma_f=None):
-    from numerics.data import binary_signal_noise
+    from numerics.models.data import binary_signal_noise
 
     return binary_signal_noise(
         config["n"], config["d"], mu_f=config["mu_f"],
@@ -246,14 +246,14 @@ def _draw(config, draw_seed, *, sigma_f=None):
 
 
 def _accuracy(S, config):
-    from numerics.experiments.invariance import gaussian_accuracy
+    from numerics.claims.invariance import gaussian_accuracy
 
     return gaussian_accuracy(S, mu_f=config["mu_f"], sigma_f=config["sigma_f"],
                              sigma_n=config["sigma_n"])
 
 
 def _unregularised(U):
-    from numerics.experiments.invariance import unregularised_direction
+    from numerics.claims.invariance import unregularised_direction
 
     return unregularised_direction(U)
 
@@ -276,7 +276,7 @@ def benefit_point(config, draw_seed, outputs):
     ``outputs = ["accuracy"]`` gives both B10 curves without solving any max-margin QP
     twice. ``alignment`` is :math:`\rho = S_1/\|S\|` of that solution.
     """
-    from numerics.solvers import minimize_binary
+    from numerics.solve.solvers import minimize_binary
 
     ds = _draw(config, draw_seed)
     U, alpha, out = ds.u, config["alpha"], {}
@@ -293,7 +293,7 @@ def benefit_point(config, draw_seed, outputs):
         unreg = _unregularised(U) if unreg is None else unreg
         out["accuracy_unregularised"] = _accuracy(unreg, config)
     if "separable" in outputs:
-        from numerics.maxmargin import is_linearly_separable
+        from numerics.solve.maxmargin import is_linearly_separable
 
         out["separable"] = bool(is_linearly_separable(U))
     return out
@@ -323,27 +323,27 @@ def threshold_point(config, draw_seed, outputs):
     r"""B7 point (:math:`\sigma_f = 0`): ``perfect`` = 1 if the solution has
     :math:`\|S_\perp\| \le 10^{-8}|S_1|` and :math:`S_1 > 0` (perfect generalisation), else 0;
     ``s_perp_ratio`` is :math:`\|S_\perp\|/S_1` (``None`` if :math:`S_1 \le 0`); both from
-    :mod:`numerics.experiments.threshold`.
+    :mod:`numerics.claims.threshold`.
 
     ``max_margin``: perfect iff the noise parts :math:`u_{i,\perp}` are not linearly
     separable (then the max-margin direction is :math:`e_1`); ``s_perp_ratio`` is not
     computed for it (``None``).
     """
-    from numerics.experiments.threshold import is_perfect, s_perp_ratio
+    from numerics.claims.threshold import is_perfect, s_perp_ratio
 
     ds = _draw(dict(config, sigma_f=0.0), draw_seed)
     solver = config["solver"]
     if solver == "max_margin":
-        from numerics.maxmargin import is_linearly_separable
+        from numerics.solve.maxmargin import is_linearly_separable
 
         return {"perfect": int(not is_linearly_separable(ds.u[:, 1:])), "s_perp_ratio": None}
     if solver == "regularised":
-        from numerics.solvers import minimize_binary
+        from numerics.solve.solvers import minimize_binary
 
         _warm(config["regularizer"])
         S = minimize_binary(ds.u, config["regularizer"], config["alpha"]).coef
     else:
-        from numerics.solvers import minimize_weight_decay
+        from numerics.solve.solvers import minimize_weight_decay
 
         S = minimize_weight_decay(ds.u, config["gamma"]).coef
     return {"perfect": int(is_perfect(S)), "s_perp_ratio": s_perp_ratio(S)}
@@ -355,7 +355,7 @@ _SOLVERS = ("newton", "max_margin", "unregularised", "mle", "weight_decay", "gd"
 
 def _solve(solver, U, config):
     """``(S, gradient_norm or None)`` of the named solver."""
-    from numerics import maxmargin, solvers
+    from numerics.solve import maxmargin, solvers
 
     if solver == "newton":
         _warm(config["regularizer"])

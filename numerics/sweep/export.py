@@ -14,9 +14,9 @@ import math
 import time
 from collections import defaultdict
 
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
-from .store import open_store
+from numerics.sweep.store import open_store
 
 __all__ = ["result_table", "export_csv", "export_parquet", "export", "describe"]
 
@@ -25,7 +25,7 @@ _TAIL = ("error", "seconds", "code_version", "worker")
 
 
 def _param_order(name):
-    from .experiments import _REGISTRY
+    from numerics.sweep.experiments import _REGISTRY
 
     exp = _REGISTRY.get(name)  # built-ins only: export never imports user modules
     return [p.name for p in exp.params] if exp is not None else []
@@ -73,7 +73,7 @@ def result_table(db) -> tuple:
 
 def export_csv(db, path) -> int:
     """Write the table as CSV (atomically); returns the number of rows."""
-    from logitreg._io import atomic_write_text
+    from core.files import atomic_write_text
 
     columns, rows = result_table(db)
     buf = io.StringIO()
@@ -105,7 +105,7 @@ def export_parquet(db, path) -> int:
     except ImportError:
         raise InvalidParameterError(
             "Parquet export needs pyarrow: pip install pyarrow") from None
-    from logitreg._io import atomic_write_bytes
+    from core.files import atomic_write_bytes
 
     columns, rows = result_table(db)
     arrays = []

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._errors import LogitRegError
+from core.errors import LogitRegError
 
-from .engine import run_sweep
-from .spec import SweepSpec, code_version, make_point
-from .store import open_store
+from numerics.sweep.engine import run_sweep
+from numerics.sweep.spec import SweepSpec, code_version, make_point
+from numerics.sweep.store import open_store
 
 __all__ = ["sweep_array", "run_grid", "benefit_diagram_sweep"]
 
@@ -56,7 +56,7 @@ def benefit_diagram_sweep(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, see
     r"""B10 grid through the sweep engine: mean Gaussian accuracy over seeds of the
     :math:`\alpha`-minimiser (``reg``) and of the unregularised direction (``unreg``),
     arrays of shape ``(len(sigma_fs), len(sigma_ns))`` -- the return value of
-    :func:`numerics.experiments.invariance.benefit_diagram`.
+    :func:`numerics.claims.invariance.benefit_diagram`.
 
     ``lams``: instead of one ``d`` (pass ``d=None``), a list of :math:`\lambda = d/N`
     (``d = round(lambda N)``, as the sweep spec rounds), giving a leading ``len(lams)``

@@ -28,7 +28,6 @@ never depends on the grid order or on the worker that runs it.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import json
@@ -39,38 +38,16 @@ from pathlib import Path
 
 import numpy as np
 
-from theory._errors import InvalidParameterError, InvalidTypeError
+from core.errors import InvalidParameterError, InvalidTypeError
+from core.version import code_version
 
-from .experiments import REQUIRED, get_experiment
+from numerics.sweep.experiments import REQUIRED, get_experiment
 
 __all__ = ["SweepSpec", "Point", "load_spec", "code_version", "canonical_json"]
 
 _TOP_KEYS = ("name", "experiment", "description", "seeds", "outputs", "grid")
 #: Grid conveniences resolved into n and d: lam = d/N, ratio = N/d.
 _SHAPE_KEYS = ("lam", "ratio")
-
-
-@functools.lru_cache(maxsize=1)
-def code_version() -> str:
-    """The version that enters every point key: ``logitreg.__version__`` plus a hash of the
-    sources of ``theory/`` and ``numerics/`` and of the NumPy/SciPy/SymPy versions, so a
-    resumed sweep never reuses points computed by different code (and a Dask worker
-    running other code is detected)."""
-    import numpy
-    import scipy
-    import sympy
-
-    from logitreg import __version__
-
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parents[2]
-    for package in ("theory", "numerics"):
-        for path in sorted((root / package).rglob("*.py")):
-            h.update(path.relative_to(root).as_posix().encode())
-            h.update(path.read_bytes())
-    for module in (numpy, scipy, sympy):
-        h.update(f"{module.__name__}={module.__version__}".encode())
-    return f"{__version__}+{h.hexdigest()[:12]}"
 
 
 def canonical_json(obj) -> str:

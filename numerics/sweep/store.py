@@ -30,9 +30,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from theory._errors import InvalidParameterError
+from core.errors import InvalidParameterError
 
-from .spec import canonical_json
+from numerics.sweep.spec import canonical_json
 
 __all__ = ["SweepStore", "open_store", "APPLICATION_ID", "SCHEMA_VERSION"]
 
@@ -212,7 +212,7 @@ def _initialise_or_verify(conn, path, create):
 
 def open_store(path, *, create: bool = True) -> SweepStore:
     """Open (or, with ``create``, create) a sweep database, refusing foreign or corrupted
-    files with :class:`theory._errors.InvalidParameterError`.
+    files with :class:`core.errors.InvalidParameterError`.
 
     ``path=":memory:"`` gives a private in-memory store (for in-process grids).
     """

@@ -1,0 +1,439 @@
+r"""Multiclass claims M1, M3, M4, M6 (THEORY.md Sec. 4).
+
+* **M1** (simplex targets). The full K-dimensional per-sample loss
+  :math:`\ell(z, 0) = (1-\alpha)(\operatorname{lse}(z) - z_0) + \alpha f(z)` is minimised
+  directly at 40 digits (damped Newton in mpmath on the SymPy gradient/Hessian of the
+  elementary ``exp``/``log`` form -- independent of the reduced gap derivation) from
+  asymmetric random starts; it must land on :math:`(q_{high}, q_{low}, \dots, q_{low})` of
+  :func:`numerics.compile_multiclass`. Shift-invariant ``f`` (label smoothing, MaxSup) are
+  compared after removing the mean (the Newton step is taken orthogonal to
+  :math:`\mathbf 1`). MaxSup's ``Max`` has a kink only where the *top* logits tie; the
+  minimiser has a unique top logit, so Newton runs on the branch ``Max = z_0`` and the
+  result is certified on the true (kinked) loss: the explicit subgradient
+  :math:`(1-\alpha)(\mathrm{softmax}(z) - e_0) + \alpha(e_0 - \mathbf 1/K)` (valid because
+  :math:`z_0` is the strict maximum) vanishes, and random 30-digit perturbations (small and
+  large, including ones that create ties) never decrease the loss. Convexity then makes the
+  point the global minimiser.
+* **M3** (Prop. D.1). Squared loss :math:`\|Wx+b - q e_c\|^2`: :math:`W(q) = qW(1)`.
+  Negative control: the logit-regularised cross-entropy minimiser is *not* proportional to
+  its own target gap.
+* **M4**. Squared loss with bias: the row space of the class-centred ``W`` is the Fisher
+  subspace (top K-1 generalised eigenvectors of :math:`(S_B, S_W)`), on synthetic data and
+  on the standardised wine data with scikit-learn's LDA as the independent reference.
+* **M6** (Prop. D.3). :math:`\alpha = 0.2`, quadratic ``f``, N > d: rescaling
+  :math:`\sigma_n` of the same draw leaves test logits unchanged (the minimiser is
+  equivariant). Negative control: ridge regression on one-hot targets is not.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import mpmath
+import numpy as np
+import sympy as sp
+from scipy import linalg
+
+import theory
+from core.claims import CheckResult, register
+
+from numerics.compile.compiled import compile_multiclass
+from numerics.models.data import multiclass_signal_noise
+from numerics.solve.solvers import minimize_multiclass, minimize_squared_multiclass
+
+__all__ = ["mp_minimize_sample_loss", "maxsup_certificate", "m1_case", "scaling_error",
+           "class_centred", "fisher_subspace", "min_cosine", "fisher_cosines",
+           "anisotropic_mixing", "fisher_control_cosine", "sigma_n_logits",
+           "logit_change", "logit_spread",
+           "check_m1", "check_m3", "check_m4", "check_m6"]
+
+M1_NAMES = ("quadratic", "label_smoothing", "maxsup")
+M1_DPS = 40
+#: Float64 targets of compile_multiclass against a 40-digit minimiser.
+M1_RTOL = 1e-12
+
+
+# ----------------------------------------------------------------------------------- M1
+@functools.lru_cache(maxsize=64)
+def _mp_functions(name: str, k: int):
+    """mpmath loss, gradient and Hessian of the elementary full per-sample loss (class 0).
+
+    For MaxSup the ``Max`` is replaced by the branch ``z_0`` (valid where z_0 is the strict
+    maximum); the true kinked loss is returned separately for certification.
+    """
+    z = theory.logit_symbols(k)
+    a = theory.ALPHA
+    full = theory.to_elementary(compile_multiclass(name, k).derivation.loss)
+    smooth = full.replace(lambda e: isinstance(e, sp.Max), lambda e: z[0])
+    grad = [sp.diff(smooth, zi) for zi in z]
+    hess = [[sp.diff(g, zj) for zj in z] for g in grad]
+    args = (*z, a)
+    f_smooth = sp.lambdify(args, smooth, modules="mpmath")
+    f_grad = sp.lambdify(args, grad, modules="mpmath", cse=True)
+    f_hess = sp.lambdify(args, hess, modules="mpmath", cse=True)
+    shift = bool(compile_multiclass(name, k).derivation.shift_invariant)
+    return None, f_smooth, f_grad, f_hess, shift
+
+
+def mp_minimize_sample_loss(name: str, k: int, alpha, start, *, dps: int = M1_DPS,
+                            max_iter: int = 80):
+    """Damped Newton on the full K-dim per-sample loss at ``dps`` digits.
+
+    Returns ``(z, gradient_norm, iterations)`` with ``z`` a list of mpf.
+    """
+    _, f, g, h, shift = _mp_functions(name, k)
+    with mpmath.workdps(dps):
+        a = mpmath.mpf(alpha)
+        x = [mpmath.mpf(float(s)) for s in start]
+        tol = mpmath.mpf(10) ** (-(dps - 8))
+        ones = mpmath.matrix([[1] * k for _ in range(k)]) if shift else None
+        fx = f(*x, a)
+        for it in range(max_iter):
+            gv = mpmath.matrix(g(*x, a))
+            gn = mpmath.norm(gv)
+            if gn < tol:
+                return x, gn, it
+            H = mpmath.matrix(h(*x, a))
+            if shift:  # H 1 = 0: add 11^T so the step is orthogonal to 1
+                H = H + ones
+            p = mpmath.lu_solve(H, -gv)
+            t = mpmath.mpf(1)
+            # Near the minimiser the Armijo test drowns in rounding (the decrease is
+            # ~|g|^2, below dps digits of f): take the full Newton step there.
+            while gn > mpmath.mpf("1e-12"):
+                xn = [x[i] + t * p[i] for i in range(k)]
+                fn = f(*xn, a)
+                if fn <= fx + t * mpmath.mpf("1e-4") * mpmath.fdot(gv, p) or t < 1e-20:
+                    break
+                t /= 2
+            else:
+                xn = [x[i] + p[i] for i in range(k)]
+                fn = f(*xn, a)
+            x, fx = xn, fn
+        gv = mpmath.matrix(g(*x, a))
+        return x, mpmath.norm(gv), max_iter
+
+
+def _mp_max_loss(k, z, a):
+    """True MaxSup per-sample loss (class 0) with ``Max``, in mpmath."""
+    lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in z))
+    return (1 - a) * (lse - z[0]) + a * (max(z) - mpmath.fsum(z) / k)
+
+
+def maxsup_certificate(k: int, alpha, z, *, dps: int = 30, perturbations: int = 200,
+                       seed: int = 0) -> dict:
+    """Explicit subgradient at ``z`` (needs z_0 strict max) and a perturbation test."""
+    with mpmath.workdps(dps):
+        a = mpmath.mpf(alpha)
+        z = [mpmath.mpf(v) for v in z]
+        strict = all(z[0] > v for v in z[1:])
+        e = [mpmath.exp(v - z[0]) for v in z]
+        s = mpmath.fsum(e)
+        sub = [(1 - a) * (e[i] / s - (i == 0)) + a * ((i == 0) - mpmath.mpf(1) / k)
+               for i in range(k)]
+        f0 = _mp_max_loss(k, z, a)
+        rng = np.random.default_rng(seed)
+        worst = mpmath.inf
+        for j in range(perturbations):
+            scale = 10.0 ** rng.uniform(-8, 0.5)
+            d = rng.standard_normal(k) * scale
+            if j % 4 == 0:  # create a tie of the top logit with another one
+                i = int(rng.integers(1, k))
+                d[i] = float(z[0] - z[i]) + d[0]
+            zp = [z[i] + mpmath.mpf(float(d[i])) for i in range(k)]
+            worst = min(worst, _mp_max_loss(k, zp, a) - f0)
+        return {"strict_max": strict, "subgradient_norm": float(mpmath.norm(mpmath.matrix(sub))),
+                "min_loss_increase": float(worst)}
+
+
+def m1_case(name: str, k: int, alpha: float, *, starts: int = 2, seed: int = 0) -> dict:
+    """One (f, K, alpha) case of M1: worst relative error over asymmetric random starts."""
+    qh, ql = (float(v) for v in compile_multiclass(name, k).targets(alpha))
+    expected = np.full(k, ql)
+    expected[0] = qh
+    rng = np.random.default_rng(seed)
+    worst_err, worst_grad, cert = 0.0, 0.0, None
+    shift = _mp_functions(name, k)[4]
+    if shift:
+        expected = expected - expected.mean()
+    for _ in range(starts):
+        start = rng.normal(0.0, 1.0, k)
+        if name == "maxsup":  # branch Max = z_0: start with z_0 the strict max
+            start[0] = start.max() + rng.uniform(0.2, 1.0)
+        z, gn, _ = mp_minimize_sample_loss(name, k, alpha, start)
+        with mpmath.workdps(M1_DPS):
+            if shift:
+                m = mpmath.fsum(z) / k
+                z = [v - m for v in z]
+            err = max(abs(float((z[i] - expected[i]) / expected[i])) for i in range(k))
+        worst_err = max(worst_err, err)
+        worst_grad = max(worst_grad, float(gn))
+        if name == "maxsup":
+            c = maxsup_certificate(k, alpha, z, perturbations=60, seed=seed)
+            if cert is None or c["subgradient_norm"] > cert["subgradient_norm"] \
+                    or not c["strict_max"] or c["min_loss_increase"] < cert["min_loss_increase"]:
+                cert = c
+    out = {"rel_err": worst_err, "grad_norm": worst_grad, "q_high": qh, "q_low": ql,
+           "quadratic_sum": (qh + (k - 1) * ql) if name == "quadratic" else 0.0}
+    if cert is not None:
+        out.update(cert)
+    return out
+
+
+@register("M1", "per-sample multiclass minimiser is the symmetric simplex target "
+                "(q_high at the class, q_low elsewhere) for every convex built-in f")
+def check_m1(full: bool = False, report_dir=None) -> CheckResult:
+    ks = (3, 5, 10)
+    alphas = (0.05, 0.2, 0.45)
+    starts = 4 if full else 2
+    worst_err, worst_grad, worst_sum = 0.0, 0.0, 0.0
+    worst_sub, min_incr, strict = 0.0, np.inf, True
+    cases = 0
+    for name in M1_NAMES:
+        for k in ks:
+            for j, a in enumerate(alphas):
+                r = m1_case(name, k, a, starts=starts, seed=100 * k + j)
+                cases += 1
+                worst_err = max(worst_err, r["rel_err"])
+                worst_grad = max(worst_grad, r["grad_norm"])
+                worst_sum = max(worst_sum, abs(r["quadratic_sum"]))
+                if name == "maxsup":
+                    worst_sub = max(worst_sub, r["subgradient_norm"])
+                    min_incr = min(min_incr, r["min_loss_increase"])
+                    strict = strict and r["strict_max"]
+    ev = {"cases (f, K, alpha)": cases, "starts per case": starts,
+          "max relative error vs compiled targets": worst_err,
+          "max mp gradient norm at solution": worst_grad,
+          "max |q_high + (K-1) q_low| (quadratic)": worst_sum,
+          "maxsup max subgradient norm": worst_sub,
+          "maxsup min loss change under perturbation": min_incr,
+          "maxsup top logit strict": strict}
+    passed = (worst_err <= M1_RTOL and worst_grad < 1e-25 and worst_sum <= 1e-12
+              and worst_sub < 1e-25 and min_incr >= 0.0 and strict)
+    return CheckResult(
+        "M1", "simplex targets from a direct 40-digit minimisation of the K-dim loss", ev,
+        f"relative error <= {M1_RTOL:g} (compiled targets are float64; mp solve converged to "
+        "|grad| < 1e-25); quadratic simplex sum <= 1e-12; MaxSup: explicit subgradient "
+        "< 1e-25 at a strict top logit and no 30-digit perturbation decreases the loss",
+        bool(passed))
+
+
+# ----------------------------------------------------------------------------------- M3
+def scaling_error(X, y, qs=(0.5, 2.0, 7.0), *, n_classes=None) -> dict:
+    """Max relative ||W(q) - q W(1)|| (and for b) and whether argmax predictions agree."""
+    base = minimize_squared_multiclass(X, y, 1.0, n_classes=n_classes)
+    pred = np.argmax(X @ base.coef.T + base.intercept, axis=1)
+    err, same = 0.0, True
+    for q in qs:
+        s = minimize_squared_multiclass(X, y, q, n_classes=n_classes)
+        err = max(err, np.linalg.norm(s.coef - q * base.coef) / np.linalg.norm(q * base.coef),
+                  np.linalg.norm(s.intercept - q * base.intercept)
+                  / max(np.linalg.norm(q * base.intercept), 1e-300))
+        same = same and bool(np.array_equal(np.argmax(X @ s.coef.T + s.intercept, axis=1), pred))
+    return {"rel_err": float(err), "predictions_identical": same,
+            "accuracy": float(np.mean(pred == y))}
+
+
+def ce_scaling_error(X, y, alphas=(0.1, 0.3), regularizer="quadratic") -> float:
+    """Negative control: regularised CE minimisers at two alphas are *not* proportional to
+    their target gaps: returns ||W2 - (g2/g1) W1|| / ||W2||."""
+    k = int(np.max(y)) + 1
+    comp = compile_multiclass(regularizer, k)
+    W = [minimize_multiclass(X, y, regularizer, a, n_classes=k).coef for a in alphas]
+    g = [float(comp.gap(a)) for a in alphas]
+    return float(np.linalg.norm(W[1] - g[1] / g[0] * W[0]) / np.linalg.norm(W[1]))
+
+
+@register("M3", "squared loss ||Wx+b - q e_c||^2: W_min(q) = q W_min(1), accuracy "
+                "independent of q > 0")
+def check_m3(full: bool = False, report_dir=None) -> CheckResult:
+    configs = [(300, 20, 4, 0), (120, 40, 5, 1)]  # N > d and N > d
+    if full:
+        configs += [(50, 80, 3, 2), (2000, 200, 10, 3)]  # N < d: min-norm solution
+    worst, same, acc = 0.0, True, []
+    for n, d, k, s in configs:
+        ds = multiclass_signal_noise(n, d, k, sigma_f=0.5, sigma_n=1.0, seed=s)
+        r = scaling_error(ds.X, ds.y, n_classes=k)
+        worst = max(worst, r["rel_err"])
+        same = same and r["predictions_identical"]
+        acc.append(r["accuracy"])
+    ev = {"configs": len(configs), "q values": "0.5, 2, 7",
+          "max relative ||W(q) - q W(1)||": worst, "predictions identical": same,
+          "train accuracies": ", ".join(f"{a:.3f}" for a in acc)}
+    return CheckResult("M3", "target invariance of the squared multiclass loss", ev,
+                       "relative error <= 1e-12 (least squares is linear in its right-hand "
+                       "side; only rounding remains); argmax predictions bit-identical",
+                       bool(worst <= 1e-12 and same))
+
+
+# ----------------------------------------------------------------------------------- M4
+def class_centred(W):
+    """``W`` with the mean row removed (the class-centred weights)."""
+    W = np.asarray(W, dtype=float)
+    return W - W.mean(axis=0, keepdims=True)
+
+
+def fisher_subspace(X, y, k=None):
+    r"""Top ``K-1`` generalised eigenvectors of :math:`(S_B, S_W)` (columns, d x (K-1))."""
+    X = np.asarray(X, dtype=float)
+    k = int(np.max(y)) + 1 if k is None else k
+    n, d = X.shape
+    mu = X.mean(axis=0)
+    SB, SW = np.zeros((d, d)), np.zeros((d, d))
+    for c in range(k):
+        Xc = X[y == c]
+        pi = Xc.shape[0] / n
+        dm = Xc.mean(axis=0) - mu
+        SB += pi * np.outer(dm, dm)
+        R = Xc - Xc.mean(axis=0)
+        SW += R.T @ R / n
+    vals, vecs = linalg.eigh(SB, SW)
+    return vecs[:, np.argsort(vals)[::-1][: k - 1]]
+
+
+def min_cosine(A, B) -> float:
+    """Smallest principal-angle cosine between the column spaces of ``A`` and ``B``."""
+    return float(np.cos(np.max(linalg.subspace_angles(A, B))))
+
+
+def _standardised_wine():
+    from sklearn.datasets import load_wine
+    data = load_wine()
+    X = data.data.astype(float)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X, data.target.astype(np.int64)
+
+
+def fisher_cosines(X, y, k, *, with_lda=False) -> dict:
+    sol = minimize_squared_multiclass(X, y, 1.0, n_classes=k)
+    Wc = class_centred(sol.coef).T  # d x K, rank K-1
+    U, s, _ = np.linalg.svd(Wc, full_matrices=False)
+    rows = U[:, : k - 1]
+    F = fisher_subspace(X, y, k)
+    out = {"cos_eigh": min_cosine(rows, F),
+           "angle_eigh": float(np.max(linalg.subspace_angles(rows, F)))}
+    if with_lda:
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+        lda = LinearDiscriminantAnalysis(solver="eigen").fit(X, y)
+        out["cos_lda"] = min_cosine(rows, lda.scalings_[:, : k - 1])
+        out["angle_lda"] = float(np.max(linalg.subspace_angles(rows, lda.scalings_[:, : k - 1])))
+    return out
+
+
+def anisotropic_mixing(d: int, seed: int) -> np.ndarray:
+    r"""M4's input map :math:`A = \operatorname{diag}(0.3..3) + 0.2\,G` (``G`` standard
+    normal, ``seed``): applied as :math:`x \mapsto Ax` it makes the within-class noise
+    strongly anisotropic, so :math:`S_W` is far from the identity."""
+    return np.diag(np.linspace(0.3, 3.0, d)) + 0.2 * np.random.default_rng(seed).standard_normal((d, d))
+
+
+def fisher_control_cosine(X, y, k, alpha: float = 0.2) -> float:
+    """M4's negative control: smallest principal-angle cosine between the row space of the
+    class-centred logit-regularised CE weights (quadratic ``f``, ``alpha``) and the Fisher
+    subspace; below 1 (the CE minimiser is not in it)."""
+    neg = minimize_multiclass(X, y, "quadratic", alpha, n_classes=k)
+    rows = np.linalg.svd(class_centred(neg.coef).T, full_matrices=False)[0][:, : k - 1]
+    return min_cosine(rows, fisher_subspace(X, y, k))
+
+
+@register("M4", "squared loss with bias: row space of the class-centred W is the Fisher "
+                "discriminant subspace (sklearn LDA as reference)")
+def check_m4(full: bool = False, report_dir=None) -> CheckResult:
+    configs = [(400, 12, 4, 0), (600, 30, 6, 1)]
+    if full:
+        configs += [(3000, 100, 10, 2)]
+    cos_syn, ang = 1.0, 0.0
+    for n, d, k, s in configs:
+        ds = multiclass_signal_noise(n, d, k, sigma_f=0.7, sigma_n=1.3, seed=s)
+        r = fisher_cosines(ds.X @ anisotropic_mixing(d, s).T, ds.y, k, with_lda=True)
+        cos_syn = min(cos_syn, r["cos_eigh"], r["cos_lda"])
+        ang = max(ang, r["angle_eigh"], r["angle_lda"])
+    X, y = _standardised_wine()
+    w = fisher_cosines(X, y, 3, with_lda=True)
+    neg_cos = fisher_control_cosine(X, y, 3)
+    ev = {"synthetic configs": len(configs), "min cosine synthetic (eigh & LDA)": cos_syn,
+          "wine min cosine vs eigh(S_B, S_W)": w["cos_eigh"],
+          "wine min cosine vs sklearn LDA": w["cos_lda"],
+          "max principal angle [rad] (all, incl. wine)":
+              max(ang, w["angle_eigh"], w["angle_lda"]),
+          "control: alpha=0.2 quadratic CE on wine, min cosine": neg_cos}
+    tol = 1 - 1e-10
+    passed = min(cos_syn, w["cos_eigh"], w["cos_lda"]) >= tol and neg_cos < 1 - 1e-6
+    return CheckResult("M4", "multiclass Fisher subspace", ev,
+                       "all principal-angle cosines >= 1 - 1e-10 (exact identity up to "
+                       "rounding of well-conditioned solves); the logit-regularised control "
+                       "must be off the subspace (cosine < 1 - 1e-6) so the test can fail",
+                       bool(passed))
+
+
+# ----------------------------------------------------------------------------------- M6
+def sigma_n_logits(ds, test, sigmas, *, alpha=0.2, regularizer="quadratic", solver=None):
+    """Test logits of the minimiser trained on ``ds.rescaled(sigma_n=s)`` and evaluated on
+    ``test.rescaled(sigma_n=s)``, for each ``s``."""
+    out = []
+    for s in sigmas:
+        tr, te = ds.rescaled(sigma_n=s), test.rescaled(sigma_n=s)
+        if solver is None:
+            sol = minimize_multiclass(tr.X, tr.y, regularizer, alpha, n_classes=ds.k)
+            W, b = sol.coef, sol.intercept
+        else:
+            W, b = solver(tr.X, tr.y, ds.k)
+        out.append(te.X @ W.T + b)
+    return out
+
+
+def ridge_solver(gamma=1.0):
+    """Negative control: ridge on one-hot targets (penalises W, so not equivariant)."""
+    def solve(X, y, k):
+        Y = np.eye(k)[y]
+        mx, my = X.mean(axis=0), Y.mean(axis=0)
+        Xc = X - mx
+        W = np.linalg.solve(Xc.T @ Xc / len(X) + gamma * np.eye(X.shape[1]),
+                            Xc.T @ (Y - my) / len(X)).T
+        return W, my - W @ mx
+    return solve
+
+
+def logit_change(logits, ref: int = 0) -> tuple:
+    r"""Largest change of a list of (M, K) test-logit matrices against ``logits[ref]``:
+    ``(max_j max|Z_j - Z_ref| / max|Z_ref|, max_j #labels of Z_j differing from Z_ref)``
+    (labels: row-wise argmax). The measure of M6 and R2."""
+    base = logits[ref]
+    scale = np.max(np.abs(base))
+    labels = np.argmax(base, axis=1)
+    diff = max(float(np.max(np.abs(z - base)) / scale) for z in logits)
+    flips = max(int(np.sum(np.argmax(z, axis=1) != labels)) for z in logits)
+    return diff, flips
+
+
+def logit_spread(logits) -> tuple:
+    """(max normalised logit difference to the first, labels identical): :func:`logit_change`
+    against ``logits[0]``."""
+    diff, flips = logit_change(logits)
+    return diff, flips == 0
+
+
+@register("M6", "alpha=0.2, N>d: the regularised multiclass minimiser's test predictions do "
+                "not depend on sigma_n")
+def check_m6(full: bool = False, report_dir=None) -> CheckResult:
+    sigmas = (0.25, 1.0, 4.0, 16.0) if full else (0.5, 1.0, 4.0)
+    configs = [(200, 30, 4, 0), (300, 60, 6, 1)] if not full else \
+        [(200, 30, 4, 0), (300, 60, 6, 1), (800, 200, 10, 2)]
+    diff, same, ridge_diff, ridge_same = 0.0, True, np.inf, True
+    for n, d, k, s in configs:
+        ds = multiclass_signal_noise(n, d, k, sigma_f=0.6, sigma_n=1.0, seed=s)
+        test = ds.fresh(2000, seed=s + 999)
+        df, sm = logit_spread(sigma_n_logits(ds, test, sigmas))
+        diff, same = max(diff, df), same and sm
+        rd, rs = logit_spread(sigma_n_logits(ds, test, sigmas, solver=ridge_solver()))
+        ridge_diff, ridge_same = min(ridge_diff, rd), ridge_same and rs
+    ev = {"configs": len(configs), "sigma_n": ", ".join(map(str, sigmas)),
+          "max normalised test-logit difference": diff, "test labels identical": same,
+          "control ridge: min normalised logit difference": ridge_diff,
+          "control ridge: labels identical": ridge_same}
+    passed = diff < 1e-7 and same and ridge_diff > 1e-3
+    return CheckResult("M6", "sigma_n invariance of the multiclass minimiser", ev,
+                       "normalised logit difference < 1e-7 (Newton solves to ~1e-10 relative "
+                       "gradient; exact equivariance otherwise) and identical test labels; "
+                       "ridge control must differ by > 1e-3 so the test can fail",
+                       bool(passed))

@@ -1,0 +1,365 @@
+r"""scikit-learn compatible classifiers built on the exact solvers.
+
+* :class:`LogitRegularizedClassifier` -- minimises the logit-regularised loss
+  :math:`\frac1N\sum_i (1-\alpha)\ell_{CE} + \alpha f` exactly (binary: signed logit
+  :math:`t_i = y_i(S\cdot x_i + b)`, claims B1-B13; :math:`K \ge 3`: the multiclass loss
+  of THEORY.md §4, claims M1-M7), or the squared per-sample loss (claims B4, M3, M4).
+* :class:`MaxMarginClassifier` -- the hard-margin SVM that gradient descent on
+  cross-entropy converges to in direction (:math:`\alpha = 0`, claims B7, G1); on
+  non-separable data it falls back to the soft margin with a large ``C``.
+
+Both validate their parameters from ``_parameter_constraints`` (scikit-learn's
+machinery) and their data with ``validate_data``; every failure is re-raised as this
+project's :class:`theory.InvalidParameterError` / :class:`theory.InvalidTypeError`
+(subclasses of ``ValueError`` / ``TypeError``), quoting the bad value.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse, special
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError as _SkParamError
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from theory import Regularizer, list_regularizers
+from core.errors import ConvergenceError, InvalidParameterError, InvalidTypeError
+
+from numerics.solve import solvers
+
+__all__ = ["LogitRegularizedClassifier", "MaxMarginClassifier", "ParameterError"]
+
+
+class ParameterError(InvalidParameterError, _SkParamError):
+    """A constructor parameter failed its ``_parameter_constraints``: both this project's
+    :class:`theory.InvalidParameterError` and scikit-learn's ``InvalidParameterError``."""
+
+
+def _validate_params(est):
+    try:
+        est._validate_params()
+    except _SkParamError as err:
+        raise ParameterError(str(err)) from None
+
+
+def _validate_X(est, X, *, reset):
+    try:
+        return validate_data(est, X, reset=reset, dtype=np.float64)
+    except TypeError as err:
+        raise InvalidTypeError(str(err)) from err
+    except ValueError as err:
+        raise InvalidParameterError(str(err)) from err
+
+
+def _validate_Xy(est, X, y):
+    try:
+        X, y = validate_data(est, X, y, dtype=np.float64)
+        check_classification_targets(y)
+    except TypeError as err:
+        raise InvalidTypeError(str(err)) from err
+    except ValueError as err:
+        raise InvalidParameterError(str(err)) from err
+    classes, y_idx = np.unique(y, return_inverse=True)
+    if classes.size < 2:
+        raise InvalidParameterError(
+            f"{type(est).__name__} needs samples of at least 2 classes; got 1 class "
+            f"({classes[0]!r}) instead.")
+    return X, y_idx, classes
+
+
+class _LinearClassifier(ClassifierMixin, BaseEstimator):
+    """Shared prediction code: ``coef_`` (n_outputs, d), ``intercept_`` (n_outputs,)."""
+
+    def decision_function(self, X):
+        r"""Logits :math:`Xw + b`: shape ``(n,)`` for two classes (positive means
+        ``classes_[1]``), ``(n, K)`` otherwise."""
+        check_is_fitted(self)
+        X = _validate_X(self, X, reset=False)
+        z = X @ self.coef_.T + self.intercept_
+        return z[:, 0] if z.shape[1] == 1 else z
+
+    def predict(self, X):
+        """Class labels: sign of the logit (binary) or its arg-max."""
+        z = self.decision_function(X)
+        idx = (z > 0).astype(int) if z.ndim == 1 else np.argmax(z, axis=1)
+        return self.classes_[idx]
+
+    def _set_coef(self, coef, intercept):
+        self.coef_ = np.atleast_2d(np.asarray(coef, dtype=float))
+        self.intercept_ = np.atleast_1d(np.asarray(intercept, dtype=float)).copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+class LogitRegularizedClassifier(_LinearClassifier):
+    r"""Linear classifier minimising the logit-regularised loss exactly.
+
+    .. math::
+        L = \frac1N\sum_{i}\Bigl[(1-\alpha)\log\bigl(1+e^{-t_i}\bigr) + \alpha f(t_i)\Bigr],
+        \qquad t_i = y_i(S\cdot x_i + b)
+
+    for two classes (claims B1-B13), and
+    :math:`(1-\alpha)(\operatorname{lse}(z_i) - z_{i,y_i}) + \alpha f(z_i)`,
+    :math:`z_i = Wx_i + b`, for :math:`K \ge 3` (claims M1-M7).
+
+    Parameters
+    ----------
+    regularizer : str or theory.Regularizer, default="quadratic"
+        A name from :func:`theory.list_regularizers` or a user-defined regulariser.
+    alpha : float in [0, 1), default=0.2
+        Regularisation strength; 0 is plain cross-entropy (no minimiser on separable
+        data: :class:`theory.ConvergenceError`).
+    loss : {"logit_regularized", "squared"}, default="logit_regularized"
+        ``"squared"``: the per-sample loss :math:`(t - t^*)^2` (binary) or
+        :math:`\|z - q e_c\|^2` (multiclass) with :math:`t^* = q =` ``target``, solved in
+        closed form (claims B4, B5, M3, M4); ``regularizer``, ``alpha`` and ``solver``
+        are then unused.
+    target : float > 0, default=1.0
+        :math:`t^*` / :math:`q` of the squared loss. The direction does not depend on it.
+    fit_intercept : bool, default=False
+        Fit a bias (the theory has none). With a bias, the minimum-norm solution is taken
+        over :math:`(S, b)` jointly.
+    solver : {"newton", "gd", "mpmath"}, default="newton"
+        ``"newton"``: exact (gradient norm <= ``tol``); ``"gd"``: the paper's full-batch
+        gradient descent from zero, ``max_iter`` epochs at ``learning_rate`` (a
+        ``ConvergenceWarning`` if the gradient norm is still above ``tol``);
+        ``"mpmath"``: binary only, Newton at 50 digits started from the float64 solution.
+    tol : float > 0, default=1e-10
+        Gradient-norm tolerance.
+    max_iter : int >= 1, default=100
+        Newton steps, or GD epochs.
+    learning_rate : float > 0, default=0.1
+        GD step size (``solver="gd"`` only).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, d) or (K, d)
+    intercept_ : ndarray of shape (1,) or (K,)
+    classes_ : ndarray of shape (K,)
+    n_iter_ : int
+        Newton steps (summed over stages for MaxSup), GD epochs, or 1 for the closed-form
+        squared loss.
+    gradient_norm_ : float
+    solution_ : numerics.solve.solvers.Solution
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.choice([-1, 1], 200)
+    >>> X = y[:, None] * np.array([1.0, 0.0]) + rng.normal(size=(200, 2))
+    >>> clf = LogitRegularizedClassifier(alpha=0.2).fit(X, y)
+    >>> clf.score(X, y) > 0.8, clf.gradient_norm_ <= 1e-10
+    (True, True)
+    """
+
+    _parameter_constraints = {
+        "regularizer": [StrOptions(set(list_regularizers())), Regularizer],
+        "alpha": [Interval(Real, 0, 1, closed="left")],
+        "loss": [StrOptions({"logit_regularized", "squared"})],
+        "target": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"newton", "gd", "mpmath"})],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, regularizer="quadratic", alpha=0.2, loss="logit_regularized",
+                 target=1.0, fit_intercept=False, solver="newton", tol=1e-10, max_iter=100,
+                 learning_rate=0.1):
+        self.regularizer = regularizer
+        self.alpha = alpha
+        self.loss = loss
+        self.target = target
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+
+    def fit(self, X, y):
+        """Fit to ``X`` (n, d) and labels ``y`` (two or more classes)."""
+        _validate_params(self)
+        X, y_idx, self.classes_ = _validate_Xy(self, X, y)
+        k = self.classes_.size
+        if k > 2 and self.solver == "mpmath":
+            raise InvalidParameterError(
+                f"solver='mpmath' supports two classes only. Got {k} classes instead.")
+        alpha, tol = float(self.alpha), float(self.tol)
+        if k == 2:
+            d = X.shape[1]
+            Xa = np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
+            U = np.where(y_idx == 1, 1.0, -1.0)[:, None] * Xa
+            sol = self._fit_binary(U, alpha, tol)
+            coef, b = sol.coef[:d], (sol.coef[d] if self.fit_intercept else 0.0)
+            self._set_coef(coef[None, :], [b])
+        else:
+            sol = self._fit_multiclass(X, y_idx, k, alpha, tol)
+            self._set_coef(sol.coef, sol.intercept)
+        self.solution_ = sol
+        self.n_iter_ = max(int(sol.iterations), 1)  # 1 for a closed form (one solve)
+        self.gradient_norm_ = float(sol.gradient_norm)
+        return self
+
+    def _fit_binary(self, U, alpha, tol):
+        if self.loss == "squared":
+            return solvers.minimize_squared(U, float(self.target))
+        if self.solver == "newton":
+            return solvers.minimize_binary(U, self.regularizer, alpha, tol=tol,
+                                           max_iter=self.max_iter)
+        if self.solver == "gd":
+            sol = solvers.gradient_descent(U, self.regularizer, alpha,
+                                           lr=float(self.learning_rate), epochs=self.max_iter)
+            self._warn_gd(sol, tol)
+            return sol
+        from numerics.solve._mpsolve import minimize_binary_mp
+
+        start = solvers.minimize_binary(U, self.regularizer, alpha, tol=tol,
+                                        max_iter=self.max_iter)
+        mp = minimize_binary_mp(U, self.regularizer, alpha, start=start)
+        return solvers.Solution(mp.coef, 0.0, start.loss, float(mp.gradient_norm),
+                                start.iterations + mp.iterations, "mpmath", start.rank)
+
+    def _fit_multiclass(self, X, y_idx, k, alpha, tol):
+        fit_b = bool(self.fit_intercept)
+        if self.loss == "squared":
+            return solvers.minimize_squared_multiclass(X, y_idx, float(self.target),
+                                                       n_classes=k, fit_intercept=fit_b)
+        if self.solver == "gd":
+            sol = solvers.gradient_descent_multiclass(
+                X, y_idx, self.regularizer, alpha, n_classes=k, fit_intercept=fit_b,
+                lr=float(self.learning_rate), epochs=self.max_iter)
+            self._warn_gd(sol, tol)
+            return sol
+        return solvers.minimize_multiclass(X, y_idx, self.regularizer, alpha, n_classes=k,
+                                           fit_intercept=fit_b, tol=tol,
+                                           max_iter=self.max_iter)
+
+    @staticmethod
+    def _warn_gd(sol, tol):
+        if sol.gradient_norm > tol:
+            warnings.warn(f"gradient descent stopped after {sol.iterations} epochs at gradient "
+                          f"norm {sol.gradient_norm:.3e} > tol {tol:g}; use solver='newton' "
+                          f"for the exact minimiser", ConvergenceWarning, stacklevel=3)
+
+    def predict_proba(self, X):
+        r"""Softmax of the logits (:math:`\sigma(z)` for two classes). With
+        :math:`\alpha > 0` the logits cluster at the target (claim B1), so these are
+        *not* calibrated probabilities."""
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            p = special.expit(z)
+            return np.column_stack([1 - p, p])
+        return special.softmax(z, axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably."""
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            return np.column_stack([special.log_expit(-z), special.log_expit(z)])
+        return special.log_softmax(z, axis=1)
+
+
+class MaxMarginClassifier(_LinearClassifier):
+    r"""Hard-margin linear SVM without bias (the :math:`\alpha = 0` limit, claims B7, G1).
+
+    Binary: :math:`\min\|w\|^2` s.t. :math:`y_i w\cdot x_i \ge 1`; :math:`K \ge 3`
+    (Crammer--Singer): :math:`\min\|W\|_F^2` s.t.
+    :math:`(w_{y_i} - w_k)\cdot x_i \ge 1` for all :math:`k \ne y_i`, solved by
+    :func:`numerics.solve.maxmargin.max_margin_direction` (clarabel QP, polished on the active
+    set) on the label-absorbed samples or on Kesler's vectors.
+
+    **Non-separable data** (no feasible point): the soft margin
+    :math:`\min \frac12\|W\|^2 + C\sum_i\xi_i` s.t. margins :math:`\ge 1-\xi_i`,
+    :math:`\xi\ge0` with the large ``C`` (default 1e4), which equals the hard margin
+    whenever that exists and :math:`C \ge \max_i \lambda_i` (the dual variables).
+    ``separable_`` records which case applied.
+
+    Parameters
+    ----------
+    C : float > 0, default=1e4
+        Soft-margin penalty used only on non-separable data.
+    fit_intercept : bool, default=False
+        Append a constant feature (the bias is then penalised like a weight).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]])
+    >>> clf = MaxMarginClassifier().fit(X, [1, 1, 0, 0])
+    >>> np.round(clf.coef_, 6).tolist(), clf.separable_
+    ([[0.5, 1.0]], True)
+    """
+
+    _parameter_constraints = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+    }
+
+    def __init__(self, C=1e4, fit_intercept=False):
+        self.C = C
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y):
+        """Fit the (hard, or on non-separable data soft) max-margin classifier."""
+        _validate_params(self)
+        X, y_idx, self.classes_ = _validate_Xy(self, X, y)
+        k, d = self.classes_.size, X.shape[1]
+        Xa = np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
+        w, self.separable_ = _max_margin(Xa, y_idx, k, float(self.C))
+        Wa = w.reshape(1 if k == 2 else k, Xa.shape[1])
+        b = Wa[:, d] if self.fit_intercept else np.zeros(Wa.shape[0])
+        self._set_coef(Wa[:, :d], b)
+        self.n_iter_ = 1
+        return self
+
+
+def _max_margin(Xa, y_idx, k, C):
+    r"""``(vec W, separable)``: :func:`numerics.solve.maxmargin.max_margin_direction` on the
+    label-absorbed rows (binary) or Kesler's vectors (:math:`K \ge 3`); when it reports
+    them not separable (infeasible QP), :func:`_soft_margin_qp`."""
+    from numerics.solve import maxmargin
+
+    n = Xa.shape[0]
+    if k == 2:
+        rows, owner = np.where(y_idx == 1, 1.0, -1.0)[:, None] * Xa, np.arange(n)
+    else:
+        rows, owner = maxmargin.kesler_vectors(Xa, y_idx, k), np.repeat(np.arange(n), k - 1)
+    try:
+        return maxmargin.max_margin_direction(rows).weights, True
+    except (InvalidParameterError, ConvergenceError):
+        pass  # not separable (the hard-margin QP is infeasible): soft margin
+    return _soft_margin_qp(rows, owner, n, C), False
+
+
+def _soft_margin_qp(rows, owner, n, C):
+    r"""Soft margin by clarabel over :math:`(w, \xi)`:
+    :math:`\min \frac12\|w\|^2 + C\sum_i\xi_i` s.t. :math:`r_j\cdot w + \xi_{o(j)} \ge 1`,
+    :math:`\xi \ge 0` (constraint ``j`` belongs to sample ``owner[j]``)."""
+    import clarabel
+
+    m, p = rows.shape
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = 1e-10
+    E = sparse.csc_matrix((np.ones(m), (np.arange(m), owner)), shape=(m, n))
+    A = sparse.vstack([sparse.hstack([sparse.csc_matrix(-rows), -E]),
+                       sparse.hstack([sparse.csc_matrix((n, p)), -sparse.identity(n)])]).tocsc()
+    P = sparse.block_diag([sparse.identity(p), sparse.csc_matrix((n, n))], format="csc")
+    q = np.concatenate([np.zeros(p), np.full(n, C)])
+    b = np.concatenate([-np.ones(m), np.zeros(n)])
+    res = clarabel.DefaultSolver(P, q, A, b, [clarabel.NonnegativeConeT(m + n)],
+                                 settings).solve()
+    if res.status not in (clarabel.SolverStatus.Solved, clarabel.SolverStatus.AlmostSolved):
+        raise ConvergenceError(f"soft-margin QP failed: clarabel status {res.status}")
+    return np.array(res.x[:p])
