@@ -444,7 +444,7 @@ _CASES_FULL = _CASES + (("quadratic", "0.4", "1.0"), ("label_smoothing", "0.1", 
 
 
 @register("B3", "CV minimisation: dQ/dr = r mu*^2 E[l''] > 0 (Stein), Lemma C.1")
-def check_b3(full: bool = False, report_dir=None) -> CheckResult:
+def check_b3(full: bool = False) -> CheckResult:
     r"""Claim B3 (Prop. 3.1, App. C.3): steps (a)-(c) of the module docstring."""
     ev = {}
     ok = True

@@ -274,7 +274,7 @@ def quadratic_explicit_numeric(seed: int, n: int = 7) -> dict:
 
 @register("B4", "FLD alignment: minimiser ∝ Σ⁻¹μ (population) and exactly ∝ Σ̂⁻¹μ̂ "
                 "for quadratic loss on any data with N>d")
-def check_b4(full: bool = False, report_dir=None) -> CheckResult:
+def check_b4(full: bool = False) -> CheckResult:
     r"""Claim B4 (Cor. 3.3): symbolic proofs (module docstring) plus 50-digit residuals."""
     proofs = {"Sherman-Morrison (any d)": sherman_morrison_general(),
               "normal equations N=3,d=2": normal_equations_symbolic(3, 2),
@@ -306,7 +306,7 @@ def check_b4(full: bool = False, report_dir=None) -> CheckResult:
 
 @register("B5", "quadratic case: g* = a mu/(mu^2+sigma^2), mu* = a/(1+r^2), "
                 "min loss a^2/(1+1/r^2) increasing in r")
-def check_b5(full: bool = False, report_dir=None) -> CheckResult:
+def check_b5(full: bool = False) -> CheckResult:
     r"""Claim B5 (App. C.4): :func:`quadratic_explicit` plus 50-digit random samples."""
     ev = dict(quadratic_explicit())
     ok = all(ev.values())

@@ -99,7 +99,7 @@ def cancellation(rho=None, *, seed: int = 0, points: int = 12) -> Proof:
 
 @register("B9", "Eq. 4 -> Eq. 5: rho = 1/sqrt(1+(C/sigma_n)^2) cancels sigma_n: "
                 "A = (1 + erf(mu_f/sqrt(2(sigma_f^2+C^2))))/2")
-def check_b9(full: bool = False, report_dir=None) -> CheckResult:
+def check_b9(full: bool = False) -> CheckResult:
     r"""Claim B9, Eqs. 4-5 (symbolic; the numeric invariance is checked elsewhere)."""
     proof = cancellation(points=40 if full else 12)
     ev = {"cancellation": proof[1], "max 50-digit |A - A_target|": proof[2]}

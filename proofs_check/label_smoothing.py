@@ -66,7 +66,7 @@ def target_form():
 
 
 @register("B2", "label smoothing = logit regularisation with f = log(2+2cosh t)/2, alpha = 2 eps")
-def check_b2(full: bool = False, report_dir=None) -> CheckResult:
+def check_b2(full: bool = False) -> CheckResult:
     proofs = {"binary": binary_identity()}
     reg_a, reg_b = registry_form()
     proofs["registry form = log(2+2cosh t)/2"] = reg_a

@@ -197,7 +197,7 @@ def gradient_facts(k: int) -> dict:
 
 @register("G2", "MaxSup vs label smoothing: LS extra term alpha(z_gt - mean z), its split, "
           "MaxSup's alpha(z_max - mean z) >= it, gradient signs (symbolic)")
-def check_g2_symbolic(full: bool = False, report_dir=None) -> CheckResult:
+def check_g2_symbolic(full: bool = False) -> CheckResult:
     ks = range(2, 13) if full else (2, 3, 4, 6)
     ev = {"split lemma max(x,0)+min(x,0)=x": split_lemma()}
     ok = ev["split lemma max(x,0)+min(x,0)=x"]

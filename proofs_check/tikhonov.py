@@ -115,7 +115,7 @@ def tikhonov_numeric(seed: int, n: int = 40, d: int = 6) -> float:
 
 @register("B13", "quadratic logit regularisation = Tikhonov: (alpha/N) sum (S.x_i)^2 = "
                  "alpha S^T Sigma~ S, Sigma~ = (1/N) sum x_i x_i^T")
-def check_b13(full: bool = False, report_dir=None) -> CheckResult:
+def check_b13(full: bool = False) -> CheckResult:
     r"""Claim B13, the identity (App. E.4); the weight-decay accuracy contrast is numeric."""
     ev = {}
     ok = True

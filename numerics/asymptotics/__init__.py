@@ -11,7 +11,8 @@ See :mod:`theory.asymptotics` for the derivation and ASYMPTOTICS.md for referenc
 """
 
 from numerics.asymptotics._certify import certify, mp_residuals
-from numerics.asymptotics._fixed_point import Prediction, gh_rule, predict, residuals, solve_fixed_point, square_closed_form
+from numerics.asymptotics._fixed_point import gh_rule, residuals, solve_fixed_point, square_closed_form
+from numerics.asymptotics._predict import Prediction, predict
 from numerics.asymptotics._loss import CompiledLoss, compiled_loss, mp_prox, prox
 from numerics.asymptotics._separability import MaxMarginPrediction, maxmargin_predict, mp_separability_threshold, positive_part, separability_threshold
 

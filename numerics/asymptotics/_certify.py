@@ -25,6 +25,7 @@ import math
 import mpmath
 import numpy as np
 
+from numerics.asymptotics._fixed_point import residuals
 from numerics.asymptotics._loss import CompiledLoss, mp_prox, prox
 
 __all__ = ["certify", "mp_residuals"]
@@ -121,8 +122,6 @@ def mp_residuals(loss: CompiledLoss, mu, a, gamma, lam, kappa, *, dps: int = DPS
 
 
 def _jacobian(loss, mu, a, gamma, lam, kappa):
-    from numerics.asymptotics._fixed_point import residuals
-
     y = np.array([mu, math.log(a), math.log(gamma)])
 
     def f(v):

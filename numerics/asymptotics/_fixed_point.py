@@ -34,20 +34,17 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
-from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
-from scipy import optimize, special
+from scipy import optimize
 
-from core.errors import ConvergenceError, InvalidParameterError, InvalidTypeError, check_alpha
+from core.errors import ConvergenceError
 
 from numerics.compile._generated import generated_cache, load
 from numerics.asymptotics._loss import CompiledLoss, compiled_loss, is_square, loss_target, prox
 
-__all__ = ["Prediction", "predict", "solve_fixed_point", "residuals", "square_closed_form",
-           "gh_rule", "check_kappa", "check_lam"]
+__all__ = ["solve_fixed_point", "residuals", "square_closed_form", "gh_rule"]
 
 #: Gauss-Hermite order; the integrands are smooth for smooth l, and the float root agrees
 #: with the 30-digit residual to ~1e-12 (see certify); kinked losses converge more slowly.
@@ -61,36 +58,6 @@ def gh_rule(n: int = GH_NODES):
     r"""Nodes and normalised weights of :math:`\mathbb E[g(Z)] \approx \sum_k w_k g(z_k)`."""
     z, w = hermegauss(n)
     return z, w / w.sum()
-
-
-def _real(value, name, caller):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise InvalidTypeError(
-            f"The {name!r} parameter of {caller} must be a real number. Got {value!r} instead.")
-    v = float(value)
-    if not math.isfinite(v):
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {caller} must be finite. Got {value!r} instead.")
-    return v
-
-
-def check_kappa(kappa, caller):
-    """``kappa = mu_f / sigma_f > 0``."""
-    k = _real(kappa, "kappa", caller)
-    if k <= 0.0:
-        raise InvalidParameterError(
-            f"The 'kappa' parameter of {caller} must be > 0 (kappa = mu_f/sigma_f). "
-            f"Got {kappa!r} instead.")
-    return k
-
-
-def check_lam(lam, caller, *, upper=1.0):
-    """``lam = d/N`` in ``(0, upper)``."""
-    v = _real(lam, "lam", caller)
-    if not 0.0 < v < upper:
-        raise InvalidParameterError(
-            f"The 'lam' parameter of {caller} must be in (0, {upper:g}). Got {lam!r} instead.")
-    return v
 
 
 @generated_cache
@@ -248,77 +215,3 @@ def solve_fixed_point(regularizer, alpha: float, lam: float, kappa: float):
                 f"(target {alpha}, lam={lam}, kappa={kappa}); lam may be too close to "
                 "the separability threshold for alpha=0")
     return (*sol, r, path)
-
-
-@dataclass(frozen=True)
-class Prediction:
-    r"""Proportional-limit prediction (claim A1).
-
-    ``accuracy`` :math:`=\Phi(\kappa\rho)`; ``cosine`` :math:`\rho = \mu/\sqrt{\mu^2+a^2}`;
-    ``mu``, ``a``, ``gamma`` the fixed point; ``lam_sep`` :math:`\lambda_{sep}(\kappa)`;
-    ``residual`` the max float64 (Gauss-Hermite) residual; ``certificate`` the 30-digit
-    check (:func:`._certify.certify`) or ``None``; ``alpha_path`` the continuation.
-    """
-
-    regularizer: str
-    alpha: float
-    lam: float
-    kappa: float
-    accuracy: float
-    cosine: float
-    mu: float
-    a: float
-    gamma: float
-    lam_sep: float
-    residual: float
-    alpha_path: tuple
-    certificate: dict | None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def predict(regularizer, alpha, lam, kappa, *, certify: bool = True) -> Prediction:
-    r"""Asymptotic accuracy of the logit-regularised minimiser (claim A1).
-
-    Parameters
-    ----------
-    regularizer : str or theory.Regularizer
-        A registered regulariser, or ``"square"`` for the pure square loss
-        :math:`(t-1)^2` (then ``alpha`` is not used).
-    alpha : float in [0, 1)
-    lam : float
-        :math:`\lambda = d/N`, in :math:`(0, 1)` for :math:`\alpha > 0`, in
-        :math:`(0, \lambda_{sep}(\kappa))` for :math:`\alpha = 0`.
-    kappa : float > 0
-        :math:`\kappa = \mu_f/\sigma_f`.
-    certify : bool
-        Recompute the residuals at 30 digits with mpmath (:func:`._certify.certify`).
-
-    Examples
-    --------
-    >>> p = predict("square", 0.0, 0.5, 2.0, certify=False)
-    >>> round(p.cosine**2, 10) == round(4 * 0.5 / 4.5, 10)     # kappa^2(1-lam)/(kappa^2+lam)
-    True
-    """
-    from numerics.asymptotics._certify import certify as _certify
-    from numerics.asymptotics._separability import separability_threshold
-
-    caller = "predict"
-    kappa = check_kappa(kappa, caller)
-    lam = check_lam(lam, caller)
-    square = is_square(regularizer)
-    alpha = 0.0 if square else float(check_alpha(alpha, caller=caller))
-    lam_sep = separability_threshold(kappa)
-    if alpha == 0.0 and not square and lam >= lam_sep:
-        raise InvalidParameterError(
-            f"alpha=0 (logistic) has no finite minimiser for lam={lam!r} >= lam_sep(kappa="
-            f"{kappa!r})={lam_sep:.6g}: the data are separable; use alpha > 0 or the "
-            "max-margin prediction (maxmargin_predict)")
-    loss = compiled_loss(regularizer, alpha)   # validates convexity / kink
-    mu, a, gamma, r, path = solve_fixed_point(regularizer, alpha, lam, kappa)
-    rho = mu / math.hypot(mu, a)
-    cert = _certify(loss, mu, a, gamma, lam, kappa) if certify else None
-    name = regularizer if isinstance(regularizer, str) else regularizer.name
-    return Prediction(name, alpha, lam, kappa, float(special.ndtr(kappa * rho)), rho, mu, a,
-                      gamma, lam_sep, float(np.max(np.abs(r))), tuple(path), cert)

@@ -35,6 +35,7 @@ from scipy import optimize, special
 
 from core.errors import ConvergenceError, InvalidParameterError
 
+from numerics.asymptotics._params import check_kappa, real
 from numerics.compile._generated import generated_cache, load
 
 __all__ = ["separability_threshold", "positive_part", "mp_separability_threshold",
@@ -97,9 +98,8 @@ def separability_threshold(kappa, *, return_cosine: bool = False):
     >>> round(separability_threshold(1.0), 6)
     0.270268
     """
-    from numerics.asymptotics._fixed_point import _real
 
-    k = _real(kappa, "kappa", "separability_threshold")
+    k = real(kappa, "kappa", "separability_threshold")
     if k < 0:
         raise InvalidParameterError(
             f"The 'kappa' parameter of separability_threshold must be >= 0. Got {kappa!r} instead.")
@@ -147,12 +147,11 @@ def maxmargin_predict(lam, kappa, *, weight: float = 1.0) -> MaxMarginPrediction
     the original coordinates). Raises :class:`InvalidParameterError` below the threshold
     (the data are then not separable).
     """
-    from numerics.asymptotics._fixed_point import _real, check_kappa
 
     caller = "maxmargin_predict"
     kappa = check_kappa(kappa, caller)
-    lam = _real(lam, "lam", caller)
-    r = _real(weight, "weight", caller)
+    lam = real(lam, "lam", caller)
+    r = real(weight, "weight", caller)
     if r <= 0:
         raise InvalidParameterError(f"The 'weight' parameter of {caller} must be > 0. "
                                     f"Got {weight!r} instead.")

@@ -104,5 +104,6 @@ def get_figure(fig_id) -> Figure:
 
 
 def _load():
-    # figure modules register on import; imported lazily so `logitreg --help` stays fast
-    from numerics.figures import _modules  # noqa: F401
+    from numerics.figures import load_all
+
+    load_all()

@@ -26,9 +26,9 @@ def claim_figure(name: str) -> Callable:
 
 
 def _load():
-    # drawers register on import; loaded lazily so `logitreg verify` without a report
-    # never imports matplotlib
-    from numerics.figures import _modules  # noqa: F401
+    from numerics.figures import load_all
+
+    load_all()
 
 
 def claim_figure_names() -> list:
