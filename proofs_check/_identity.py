@@ -9,7 +9,7 @@ import sympy as sp
 
 from theory import to_elementary
 
-__all__ = ["prove_identity", "Proof"]
+__all__ = ["prove_identity", "Proof", "Ell", "EllP", "EllPP"]
 
 
 class Proof(tuple):
@@ -60,3 +60,26 @@ def prove_identity(lhs, rhs, variables, *, seed: int = 0, points: int = 20) -> P
             vals = [mpmath.mpf(rng.uniform(-20, 20)) for _ in variables]
             worst = max(worst, abs(fn(*vals)))
     return Proof((route is not None, route or "not proved symbolically", float(worst)))
+
+
+# Generic loss l with l' and l'' as undefined SymPy functions: identities proved with
+# them hold for every twice-differentiable loss (B3's derivative identity, Lemma C.1).
+class EllPP(sp.Function):
+    r"""Generic :math:`\ell''`."""
+    nargs = 1
+
+
+class EllP(sp.Function):
+    r"""Generic :math:`\ell'`; its derivative is :class:`EllPP`."""
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return EllPP(self.args[0])
+
+
+class Ell(sp.Function):
+    r"""Generic loss :math:`\ell`; its derivative is :class:`EllP`."""
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return EllP(self.args[0])

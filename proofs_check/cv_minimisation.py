@@ -67,7 +67,8 @@ import sympy as sp
 from core.claims import CheckResult, register
 from theory import ALPHA, T, Sigmoid, Softplus, derive_binary, to_elementary
 
-from proofs_check._identity import Proof
+from proofs_check._identity import Ell, EllP, EllPP, Proof
+from proofs_check.lemma_c1 import lemma_c1_numeric, lemma_c1_symbolic, random_convex, random_zero_mean
 
 __all__ = ["stein_symbolic", "stein_numeric", "derivative_identity_symbolic",
            "derivative_identity_numeric", "growth_degree", "lemma_c1_symbolic",
@@ -217,27 +218,6 @@ def stein_numeric(name: str, alpha, m, s, *, include_jumps: bool = True) -> floa
 
 # ------------------------------------------------------------- (b) derivative identity
 
-class _EllPP(sp.Function):
-    r"""Generic :math:`\ell''`."""
-    nargs = 1
-
-
-class _EllP(sp.Function):
-    r"""Generic :math:`\ell'`; its derivative is :class:`_EllPP`."""
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return _EllPP(self.args[0])
-
-
-class _Ell(sp.Function):
-    r"""Generic loss :math:`\ell`; its derivative is :class:`_EllP`."""
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return _EllP(self.args[0])
-
-
 def derivative_identity_symbolic(power: int = 2) -> Proof:
     r"""For a generic :math:`\ell` and generic :math:`\mu^*(r)`, prove the integrand form
     of :math:`dQ/dr = r\mu^{*2}E[\ell''] + \mu^{*\prime}F_\mu(\mu^*,r) - \mu^*[g\varphi]
@@ -247,17 +227,17 @@ def derivative_identity_symbolic(power: int = 2) -> Proof:
     :math:`\mu^*` in the claimed right-hand side (2; anything else must fail)."""
     mu = sp.Symbol("mu", real=True)
     mstar = sp.Function("mu_star")(R)
-    q = sp.Integral(_Ell(mstar * (1 + R * Y)) * _PHI, (Y, -sp.oo, sp.oo))
+    q = sp.Integral(Ell(mstar * (1 + R * Y)) * _PHI, (Y, -sp.oo, sp.oo))
     dq = q.diff(R)
-    f_mu = sp.Integral(_Ell(mu * (1 + R * Y)) * _PHI, (Y, -sp.oo, sp.oo)).diff(mu)
+    f_mu = sp.Integral(Ell(mu * (1 + R * Y)) * _PHI, (Y, -sp.oo, sp.oo)).diff(mu)
     f_mu = f_mu.subs(mu, mstar)
-    g = _EllP(mstar * (1 + R * Y))
-    target = R * mstar**power * _EllPP(mstar * (1 + R * Y)) * _PHI
+    g = EllP(mstar * (1 + R * Y))
+    target = R * mstar**power * EllPP(mstar * (1 + R * Y)) * _PHI
     residual = (dq.function - target - sp.diff(mstar, R) * f_mu.function
                 + mstar * sp.diff(g * _PHI, Y))
     ok = isinstance(dq, sp.Integral) and sp.simplify(residual) == 0
     # Stein step on its own: mu* E[Y g] = r mu*^2 E[l''] since g'(y) = mu* r l''.
-    stein = mstar * sp.diff(g, Y) - R * mstar**power * _EllPP(mstar * (1 + R * Y))
+    stein = mstar * sp.diff(g, Y) - R * mstar**power * EllPP(mstar * (1 + R * Y))
     ok = ok and sp.simplify(stein) == 0
     return Proof((ok, "d/dr under the integral (SymPy Leibniz), envelope term mu*' F_mu, "
                       "Stein boundary term -(g phi)'; simplify(residual) = 0", 0.0))
@@ -348,89 +328,6 @@ def derivative_identity_numeric(name: str, alpha: str, r: str) -> dict:
         return {"mu*": float(mstar), "dQ/dr": float(dq), "rhs": float(rhs),
                 "rel_err": float(abs(dq - rhs) / abs(rhs)), "stationarity": float(stat),
                 "E[l'']": float(e2), "quad vs trapezoid": float(abs(e2 - e2_trap))}
-
-
-# ------------------------------------------------------------------ (c) Lemma C.1
-
-def lemma_c1_symbolic(zero_mean: bool = True) -> Proof:
-    r"""Lemma C.1 for :math:`X` with atoms :math:`x_1, x_2, x_3` (real, symbolic) and
-    weights :math:`p_i > 0`, :math:`\sum p_i x_i = 0`, generic ``g``:
-
-    1. :math:`\frac{d}{d\lambda}\sum p_i g(\lambda x_i) = \sum p_i x_i g'(\lambda x_i)`;
-    2. that equals :math:`\sum p_i x_i (g'(\lambda x_i) - g'(0))` under the zero mean
-       (eliminating :math:`x_3`);
-    3. each term: :math:`x(g'(\lambda x) - g'(0)) = \lambda x^2\int_0^1 g''(\lambda x u)du`
-       (the antiderivative :math:`g'(\lambda x u)` of the integrand is checked by
-       differentiation), and :math:`\lambda x^2 \ge 0` by SymPy's assumptions.
-
-    ``zero_mean=False`` drops the hypothesis :math:`E[X] = 0` (step 2 must then fail).
-    """
-    lam = sp.Symbol("lambda", positive=True)
-    u = sp.Symbol("u", real=True)
-    x = sp.symbols("x1:4", real=True)
-    p = sp.symbols("p1:4", positive=True)
-    g, gp, gpp = _Ell, _EllP, _EllPP   # generic g with g' = gp, g'' = gpp
-    e = sum(pi * g(lam * xi) for pi, xi in zip(p, x))
-    de = sp.diff(e, lam)
-    step1 = sp.simplify(de - sum(pi * xi * gp(lam * xi) for pi, xi in zip(p, x))) == 0
-    centred = sum(pi * xi * (gp(lam * xi) - gp(0)) for pi, xi in zip(p, x))
-    mean_zero = {x[2]: -(p[0] * x[0] + p[1] * x[1]) / p[2]} if zero_mean else {}
-    step2 = sp.simplify((de - centred).subs(mean_zero)) == 0
-    xs = sp.Symbol("x", real=True)
-    antider = gp(lam * xs * u)                  # d/du gp(l x u) = l x gpp(l x u)
-    step3 = sp.simplify(sp.diff(antider, u) - lam * xs * gpp(lam * xs * u)) == 0
-    ftc = antider.subs(u, 1) - antider.subs(u, 0)
-    step3 = step3 and sp.simplify(ftc - (gp(lam * xs) - gp(0))) == 0
-    step3 = step3 and bool((lam * xs**2).is_nonnegative)
-    ok = step1 and step2 and step3
-    return Proof((ok, f"d/dlambda: {step1}; zero mean removes g'(0): {step2}; "
-                      f"x(g'(lx)-g'(0)) = l x^2 int_0^1 g'' with l x^2 >= 0: {step3}", 0.0))
-
-
-def random_convex(seed: int):
-    r"""A random convex ``(g, g')`` pair (mpmath):
-    :math:`g(s) = c s^2 + \sum_k w_k \operatorname{softplus}(a_k s + b_k) + v|s - s_0|`,
-    all weights :math:`\ge 0`."""
-    rng = random.Random(seed)
-    c, v, s0 = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(-1, 1)
-    terms = [(rng.uniform(0, 2), rng.uniform(-3, 3), rng.uniform(-2, 2)) for _ in range(3)]
-
-    def g(s):
-        return c * s**2 + sum(w * mpmath.log1p(mpmath.exp(a * s + b)) for w, a, b in terms) \
-            + v * abs(s - s0)
-
-    def dg(s):
-        return 2 * c * s + sum(w * a / (1 + mpmath.exp(-(a * s + b))) for w, a, b in terms) \
-            + v * mpmath.sign(s - s0)
-
-    return g, dg
-
-
-def lemma_c1_numeric(g, dg, atoms, probs, lambdas) -> dict:
-    r"""At 50 digits, for a discrete :math:`X` (``atoms``, ``probs``): the smallest
-    increment of :math:`E[g(\lambda X)]` along the sorted ``lambdas`` and the smallest
-    :math:`E[Xg'(\lambda X)]`; both :math:`\ge 0` under Lemma C.1's hypotheses."""
-    with mpmath.workdps(50):
-        atoms = [mpmath.mpf(a) for a in atoms]
-        probs = [mpmath.mpf(p) for p in probs]
-        lams = sorted(mpmath.mpf(x) for x in lambdas)
-        vals = [sum(p * g(lam * a) for a, p in zip(atoms, probs)) for lam in lams]
-        slopes = [sum(p * a * dg(lam * a) for a, p in zip(atoms, probs)) for lam in lams]
-        return {"min increment": float(min(b - a for a, b in zip(vals, vals[1:]))),
-                "min E[X g'(lX)]": float(min(slopes)),
-                "mean": float(sum(a * p for a, p in zip(atoms, probs)))}
-
-
-def random_zero_mean(seed: int, n: int = 5):
-    """Random atoms and weights of a discrete zero-mean X (50 digits)."""
-    rng = random.Random(seed)
-    with mpmath.workdps(50):
-        probs = [mpmath.mpf(rng.uniform(0.1, 1)) for _ in range(n)]
-        total = sum(probs)
-        probs = [p / total for p in probs]
-        atoms = [mpmath.mpf(rng.uniform(-3, 3)) for _ in range(n)]
-        mean = sum(a * p for a, p in zip(atoms, probs))
-        return [a - mean for a in atoms], probs
 
 
 # ------------------------------------------------------------------------- the check
