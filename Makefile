@@ -26,6 +26,7 @@ verify-full: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP)

@@ -17,9 +17,12 @@ import time
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
-from numerics.models.data import binary_signal_noise, multiclass_signal_noise
-from numerics.solve.dynamics import gradient_descent, multiclass_gradient_descent
-from numerics.solve.maxmargin import is_linearly_separable, max_margin_direction
+from numerics.models.multiclass import multiclass_signal_noise
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.solve.gradient_descent import gradient_descent
+from numerics.solve.multiclass_gradient_descent import multiclass_gradient_descent
+from numerics.solve.max_margin import max_margin_direction
+from numerics.solve.separability import is_linearly_separable
 
 ALPHA = 0.01
 FULL_RUN = 200_000

@@ -1,5 +1,5 @@
 r"""Benchmark: exact Newton solver vs the paper's gradient-descent recipe and vs
-scikit-learn's Newton-Cholesky logistic regression (issue 3). Not a test.
+scikit-learn's Newton-Cholesky logistic regression. Not a test.
 
 Data (claims B9-B12 setting): binary signal plus noise, d=1400, N=2000, mu_f=1,
 sigma_f=0.5, sigma_n=1, seed 0; quadratic f, alpha=0.2.
@@ -47,8 +47,9 @@ def main(argv=None):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    from numerics.models.data import binary_signal_noise
-    from numerics.solve.solvers import gradient_descent, minimize_binary, minimize_weight_decay
+    from numerics.models.signal_noise import binary_signal_noise
+    from numerics.solve.binary import gradient_descent, minimize_binary
+    from numerics.solve.weight_decay import minimize_weight_decay
 
     ds = binary_signal_noise(args.n, args.d, mu_f=1.0, sigma_f=0.5, sigma_n=1.0, seed=0)
     U = np.ascontiguousarray(ds.u)

@@ -1,4 +1,4 @@
-r"""Benchmark: the sweep engine (issue 8). Not a test.
+r"""Benchmark: the sweep engine. Not a test.
 
 A 200-point sweep of the ``accuracy`` experiment (Newton minimiser of the quadratic
 logit-regularised loss, alpha=0.2, on binary signal plus noise with N=1000, d=700,
@@ -50,9 +50,9 @@ def _plain_loop(points):
     """The same solves without the engine."""
     from threadpoolctl import threadpool_limits
 
-    from numerics.models.data import binary_signal_noise
-    from numerics.claims.invariance import gaussian_accuracy
-    from numerics.solve.solvers import minimize_binary
+    from numerics.models.signal_noise import binary_signal_noise
+    from numerics.models.accuracy import gaussian_accuracy
+    from numerics.solve.binary import minimize_binary
 
     out = []
     with threadpool_limits(limits=1):

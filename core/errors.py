@@ -2,7 +2,8 @@
 
 All user-facing errors subclass :class:`LogitRegError` *and* the matching builtin
 (``ValueError`` or ``TypeError``), so callers may catch either. Messages quote the
-offending value, following scikit-learn's ``f"The {name!r} parameter ... Got {value!r}"``.
+offending value, following scikit-learn's ``f"The {name!r} parameter ... Got {value!r}"``;
+:mod:`core.validation` builds them from declared constraints.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ __all__ = [
     "InvalidTypeError",
     "UnsafeExpressionError",
     "ConvergenceError",
-    "check_alpha",
-    "check_classes",
     "CollapsedMinimizerError",
 ]
 
@@ -72,39 +71,3 @@ class ConvergenceError(LogitRegError, RuntimeError):
         super().__init__(message)
         self.iterations = iterations
         self.gradient_norm = gradient_norm
-
-
-def _is_real_number(value) -> bool:
-    import numbers
-
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def check_alpha(alpha, *, caller: str, allow_zero: bool = True):
-    r"""Validate the regularisation strength :math:`\alpha \in [0, 1)` (or ``(0, 1)``).
-
-    Returns ``alpha`` unchanged (SymPy numbers are accepted too).
-    """
-    if not _is_real_number(alpha) and not getattr(alpha, "is_Number", False):
-        raise InvalidTypeError(
-            f"The 'alpha' parameter of {caller} must be a real number. Got {alpha!r} instead.")
-    value = float(alpha)
-    lower_ok = value >= 0.0 if allow_zero else value > 0.0
-    if not (lower_ok and value < 1.0):
-        interval = "[0, 1)" if allow_zero else "(0, 1)"
-        raise InvalidParameterError(
-            f"The 'alpha' parameter of {caller} must be in {interval}. Got {alpha!r} instead.")
-    return alpha
-
-
-def check_classes(classes, *, caller: str) -> int:
-    """Validate a number of classes ``K >= 2``."""
-    import numbers
-
-    if not isinstance(classes, numbers.Integral) or isinstance(classes, bool):
-        raise InvalidTypeError(
-            f"The 'classes' parameter of {caller} must be an integer. Got {classes!r} instead.")
-    if classes < 2:
-        raise InvalidParameterError(
-            f"The 'classes' parameter of {caller} must be >= 2. Got {classes!r} instead.")
-    return int(classes)

@@ -1,9 +1,14 @@
 r"""The ``logitreg`` command line.
 
-Subcommands: ``list``, ``derive``, ``export``, ``verify``, ``sweep``, ``theory``. User errors (bad names, alpha
-outside [0, 1), K < 2, unsafe expressions, unwritable files) exit with code 2 and one line
+Subcommands: ``list``, ``derive``, ``export``, ``verify``, ``sweep``, ``theory``,
+``figure``; ``logitreg --version``. User errors (bad names, alpha outside [0, 1), K < 2,
+unsafe expressions, unwritable files) exit with code 2 and one line
 ``logitreg: error: ...`` naming the bad value; no traceback. Output files are written
-atomically.
+atomically, with the permissions ``open()`` gives (:mod:`core.files`).
+
+An expression option (``--f``, ``--multiclass``) takes its value even when it starts
+with a minus sign: ``--f '-t**2'`` means ``--f=-t**2`` (argparse alone would read
+``-t**2`` as an unknown option).
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import json
 import os
 import sys
 
-from core.errors import LogitRegError
+from core.errors import InvalidParameterError, LogitRegError
+from core.version import __version__
 
 from logitreg._args import available_cores, workers_arg
 
@@ -49,9 +55,10 @@ def _classes(text):
 
 def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="logitreg", description="Verify the theory of logit regularisation.")
+    p.add_argument("--version", action="version", version=f"logitreg {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    sub.add_parser("list", help="list the built-in regularisers")
+    sub.add_parser("list", help="list the built-in regularisers and their conventions")
 
     d = sub.add_parser("derive", help="derive loss, stationarity and target of a regulariser")
     d.add_argument("name", help="built-in name, or 'custom' with --f")
@@ -69,6 +76,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="run the claim checks and report")
     v.add_argument("--claims", help="comma-separated claim IDs (default: all)")
+    v.add_argument("--list", action="store_true",
+                   help="print every claim (or those of --claims): statement, paper "
+                        "reference, theory section and where each check lives; run nothing")
     v.add_argument("--full", action="store_true", help="paper-scale sizes (slow)")
     v.add_argument("--json", dest="json_file", help="write results as JSON to FILE")
     v.add_argument("--report", help="write a Markdown report with plots into DIR")
@@ -96,8 +106,12 @@ def _plugin(name):
 def _cmd_list(args):
     from theory import BUILTIN
 
+    from numerics.export import conventions_of
+
     for name, reg in BUILTIN.items():
         print(f"{name:<20} {reg.description}")
+        for line in conventions_of(reg):
+            print(f"{'':<20}   {line}")
     return 0
 
 
@@ -129,17 +143,59 @@ def _cmd_export(args):
 
 
 def _cmd_verify(args):
+    claims = [c.strip() for c in args.claims.split(",")] if args.claims else None
+    if args.list:
+        for flag, value in (("--full", args.full), ("--json", args.json_file),
+                            ("--report", args.report), ("--workers", args.workers)):
+            if value not in (None, False):
+                raise InvalidParameterError(f"{flag} does not apply to 'verify --list'")
+        from logitreg.verify import list_claims
+
+        print(list_claims(claims))
+        return 0
     from logitreg.verify import run_verify
 
-    claims = [c.strip() for c in args.claims.split(",")] if args.claims else None
     return run_verify(claims, full=args.full, json_file=args.json_file, report_dir=args.report,
                       workers=args.workers or available_cores())
+
+
+#: Options whose value is an expression, which may start with a minus sign.
+_EXPRESSION_OPTIONS = ("--f", "--multiclass")
+
+
+def _option_strings(parser) -> set:
+    found = set(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found |= _option_strings(child)
+    return found
+
+
+def _attach_expressions(argv, options) -> list:
+    """``--f -t**2`` -> ``--f=-t**2`` (see the module docstring); a following token that
+    is itself an option (``--f --json``) is left alone, so argparse reports the missing
+    value."""
+    out, i = [], 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":  # the rest is positional
+            return out + argv[i:]
+        if (token in _EXPRESSION_OPTIONS and i + 1 < len(argv)
+                and argv[i + 1].startswith("-") and argv[i + 1] not in options):
+            out.append(f"{token}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(token)
+            i += 1
+    return out
 
 
 def main(argv=None) -> int:
     """Entry point of the ``logitreg`` console script; returns the exit code."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(_attach_expressions(argv, _option_strings(parser)))
     handlers = {"list": _cmd_list, "derive": _cmd_derive, "export": _cmd_export,
                 "verify": _cmd_verify}
     handlers.update({name: _plugin(name).run for name in _PLUGINS})

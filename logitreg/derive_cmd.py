@@ -1,4 +1,4 @@
-r"""``logitreg derive``: one regulariser's derivation as text or JSON (THEORY.md §1, §4)."""
+r"""``logitreg derive``: one regulariser's derivation as text or JSON (docs/theory.md §1, §4)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sympy as sp
 from numerics import compile_binary, compile_multiclass
 from theory import (derive_binary, derive_multiclass, from_expression,
                     get_regularizer, properties)
-from core.errors import InvalidParameterError, check_alpha, check_classes
+from core.errors import InvalidParameterError
+from core.validation import check_alpha, check_classes
 
 __all__ = ["derivation_record", "resolve_regularizer"]
 
@@ -35,6 +36,13 @@ def derivation_record(name: str, *, alpha=None, classes=None, f=None, multiclass
     Keys: ``name, alpha, classes, f, loss, stationarity, alpha_of_target, target,
     target_closed_form, curvature, convex, even, finite_minimum``, ``alpha_max``, and with
     ``classes`` also ``q_high, q_low, gap`` (claims B1, B7, M1).
+
+    At ``alpha = 0`` the loss is cross-entropy alone, which decreases monotonically in
+    ``t``: there is no finite target (``target`` and ``curvature`` are ``None`` and
+    ``target_note`` says why; on separable data gradient descent grows the weights
+    without bound towards the max-margin direction). For ``alpha > 0`` and a form whose
+    loss has no finite minimum (e.g. a concave ``f``) the hypotheses of the theory fail
+    and :class:`~core.errors.InvalidParameterError` says which.
     """
     reg = resolve_regularizer(name, f, multiclass)
     if alpha is not None:
@@ -61,13 +69,14 @@ def derivation_record(name: str, *, alpha=None, classes=None, f=None, multiclass
         "finite_minimum": props["finite_minimum"].as_dict(),
         "latex": {"loss": sp.latex(d.loss), "alpha_of_target": sp.latex(d.alpha_of_target)},
     }
+    if alpha is not None and alpha == 0:
+        rec["curvature"] = None
+        rec["target_note"] = _NO_TARGET_AT_ZERO
     if alpha is not None and alpha > 0:
         fm = props["finite_minimum"]
         if fm.value is False:
             # The solver would only say it found no root; the property names the reason.
-            raise InvalidParameterError(
-                f"regulariser {reg.name!r} (f(t) = {rec['f']}) has no finite target: "
-                f"{fm.evidence}")
+            raise InvalidParameterError(_hypotheses_fail(reg.name, rec["f"], props))
         c = compile_binary(reg)
         t_star = c.target(float(alpha))
         rec["target"] = _finite(t_star)
@@ -88,14 +97,37 @@ def derivation_record(name: str, *, alpha=None, classes=None, f=None, multiclass
     return rec
 
 
+#: Why ``derive --alpha 0`` has no target (docs/theory.md §1).
+_NO_TARGET_AT_ZERO = ("none: at alpha = 0 the loss is cross-entropy alone, which decreases "
+                      "monotonically in t (no finite minimiser; on separable data the weights "
+                      "grow without bound towards the max-margin direction)")
+
+
+def _hypotheses_fail(name, f_text, props) -> str:
+    """The one-line error for a form whose loss has no finite minimum at alpha > 0."""
+    why = []
+    if props["convex"].value is False:
+        why.append(f"f is not convex ({props['convex'].evidence})")
+    why.append(f"the loss has no finite minimum ({props['finite_minimum'].evidence})")
+    return (f"regulariser {name!r} (f(t) = {f_text}) fails the hypotheses of the theory: "
+            f"{'; '.join(why)}; so there is no target t* for alpha > 0")
+
+
 def format_record(rec: dict) -> str:
     """Human-readable multi-line rendering of :func:`derivation_record`."""
     lines = [f"regulariser      {rec['name']}", f"f(t)             {rec['f']}",
              f"loss l(t)        {rec['loss']}", f"stationarity     {rec['stationarity']}",
-             f"alpha(t*)        {rec['alpha_of_target']}   (t > 0)",
-             f"non-degenerate   0 < alpha < {rec['alpha_max']:g}",
-             f"t*(alpha)        {rec['target_closed_form'] or 'implicit: inverse of alpha(t*)'}"]
-    if rec["alpha"] is not None:
+             f"alpha(t*)        {rec['alpha_of_target']}   (t > 0)"]
+    if rec["finite_minimum"]["value"] is False:
+        lines.append("t*(alpha)        none: the loss has no finite minimum for alpha > 0 "
+                     "(hypotheses of the theory fail)")
+    else:
+        lines += [f"non-degenerate   0 < alpha < {rec['alpha_max']:g}",
+                  "t*(alpha)        "
+                  + (rec["target_closed_form"] or "implicit: inverse of alpha(t*)")]
+    if rec["alpha"] is not None and rec.get("target_note"):
+        lines.append(f"target t*        {rec['target_note']}")
+    elif rec["alpha"] is not None:
         lines.append(f"target t*        {rec['target']!r}  at alpha = {rec['alpha']}")
         lines.append(f"curvature l''(t*) {rec['curvature']!r}")
     for key in ("convex", "even", "finite_minimum"):

@@ -1,4 +1,4 @@
-r"""``logitreg figure``: regenerate the paper's figures from the experiment code (issue 7).
+r"""``logitreg figure``: regenerate the paper's figures from the experiment code.
 
 ::
 
@@ -200,16 +200,8 @@ def run(args) -> int:
     return 0
 
 
-def _worker_init():
-    """Pool worker: one BLAS/OpenMP thread (no oversubscription on shared cores); Ctrl-C
-    is the parent's to handle."""
-    import signal
-
-    from threadpoolctl import threadpool_limits
-
-    os.environ["RAYON_NUM_THREADS"] = "1"
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threadpool_limits(limits=1)
+#: What the pool's fork server imports once for all workers.
+_PRELOAD = ("matplotlib", "numerics.figures", "numerics.figures._modules")
 
 
 def _render_safe(fig_id, size):
@@ -222,30 +214,27 @@ def _render_safe(fig_id, size):
 
 
 def _results(ids, size, workers):
-    """Yield ``(fig_id, status, payload_or_message)`` as figures finish."""
+    """Yield ``(fig_id, status, payload_or_message)`` as figures finish (in this process,
+    or in the project's worker pool, :mod:`core.pool`: a worker that dies fails only its
+    figure)."""
     if workers == 1 or len(ids) <= 1:
         for fig_id in ids:
             yield (fig_id, "start", None)
             yield (fig_id, *_render_safe(fig_id, size))
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from core.pool import run_completed
 
-    ctx = multiprocessing.get_context("fork")  # the registry is already loaded
-    pool = ProcessPoolExecutor(min(workers, len(ids)), mp_context=ctx,
-                               initializer=_worker_init)
+    def crashed(i, message):
+        return "error", f"figure {ids[i]} failed: {message}"
+
+    stream = run_completed(_render_safe, [(fig_id, size) for fig_id in ids],
+                           workers=min(workers, len(ids)), on_crash=crashed,
+                           preload=_PRELOAD)
     try:
-        futures = {pool.submit(_render_safe, fig_id, size): fig_id for fig_id in ids}
-        for fut in as_completed(futures):
-            fig_id = futures[fut]
-            try:
-                yield (fig_id, *fut.result())
-            except Exception as exc:  # the worker died (killed, out of memory)
-                yield (fig_id, "error", _failure(fig_id, exc))
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+        for i, outcome in stream:
+            yield (ids[i], *outcome)
+    finally:
+        stream.close()
 
 
 def _run_all(size, out_dir, *, workers, progress) -> int:

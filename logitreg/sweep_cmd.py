@@ -1,4 +1,4 @@
-r"""``logitreg sweep``: resumable parameter sweeps (issue 8).
+r"""``logitreg sweep``: resumable parameter sweeps.
 
 ::
 

@@ -1,6 +1,10 @@
 r"""``logitreg verify``: run claim checks, print a table, write JSON and a Markdown report.
 
-Exit code 0 iff every selected check passes.
+A claim (B7, M3, ...) may have several checks (a symbolic and a numeric one); the table
+has one row per check, the summary counts claims (a claim passes iff all its checks pass)
+and checks. ``--list`` prints the catalogue (:data:`core.claims.CATALOGUE`): every
+claim's statement, paper reference, theory section and the ``module:function`` of each
+check. Exit code 0 iff every selected check passes.
 """
 
 from __future__ import annotations
@@ -9,13 +13,15 @@ import json
 import sys
 from pathlib import Path
 
+from core.claims import CATALOGUE, CheckResult, check_location, claim_info, run_check
 from core.errors import InvalidParameterError
-
 from core.files import atomic_write_text
-from core.claims import CheckResult, run_check
 from logitreg.collect import registry
 
-__all__ = ["run_verify"]
+__all__ = ["run_verify", "list_claims", "summary_line"]
+
+#: What the pool's fork server imports once for all workers (the check modules).
+_PRELOAD = ("numerics.claims", "proofs_check")
 
 
 def _short(evidence: dict, width: int = 60) -> str:
@@ -29,59 +35,133 @@ def _short(evidence: dict, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _worker_init():
-    """Pool worker: one BLAS/OpenMP/rayon thread (two workers on two cores must not run
-    four BLAS threads each: oversubscription slowed dense solves 6-150x); Ctrl-C is the
-    parent's to handle."""
-    import os
-    import signal
-
-    from threadpoolctl import threadpool_limits
-
-    os.environ["RAYON_NUM_THREADS"] = "1"
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threadpool_limits(limits=1)
-
-
 def _run_indexed(claim, index, full, report_dir):
+    """Worker body: run one check (and draw its figures for a report). Never raises: an
+    error while drawing is a failed check, reported with the evidence measured."""
     statement, fn = registry()[claim][index]
     result = run_check(claim, statement, fn, full=full)
     if report_dir is not None and result.data:
-        from numerics.figures.claim_figures import draw_claim_figures
+        try:
+            from numerics.figures.claim_figures import draw_claim_figures
 
-        result.figures = draw_claim_figures(result, report_dir)
+            result.figures = draw_claim_figures(result, report_dir)
+        except Exception as exc:  # a drawer's bug must not hide the other checks
+            result.passed = False
+            result.evidence["error"] = f"drawing failed: {type(exc).__name__}: {exc}"
     result.data = {}  # drawn (or not asked for): nothing to send back between processes
     return result
 
 
 def _run_pool(selected, workers, full, report_dir, bar):
-    """Results in ``selected`` order; checks are independent and deterministic (explicit
-    seeds), so the verdicts do not depend on ``workers``."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """Results in ``selected`` order (:func:`core.pool.run_ordered`); checks are
+    independent and deterministic (explicit seeds), so the verdicts do not depend on
+    ``workers``."""
+    from core.pool import run_ordered
 
-    ctx = multiprocessing.get_context("fork")  # the registry is already imported
-    results = [None] * len(selected)
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
-    try:
-        futures = {pool.submit(_run_indexed, claim, index, full, report_dir): i
-                   for i, (claim, index) in enumerate(selected)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                results[i] = fut.result()
-            except Exception as exc:  # the worker died (e.g. killed): a failed check
-                claim, index = selected[i]
-                statement = registry()[claim][index][0]
-                results[i] = CheckResult(claim, statement,
-                                         {"error": f"{type(exc).__name__}: {exc}"}, "-", False)
-            bar.set_postfix_str(selected[i][0])
-            bar.update()
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
+    def crashed(i, message):
+        claim, index = selected[i]
+        statement, fn = registry()[claim][index]
+        result = CheckResult(claim, statement, {"error": message}, "-", False)
+        result.check = check_location(fn)
+        return result
+
+    def progress(i, result):
+        bar.set_postfix_str(selected[i][0])
+        bar.update()
+
+    return run_ordered(_run_indexed, [(c, i, full, report_dir) for c, i in selected],
+                       workers=workers, progress=progress, on_crash=crashed,
+                       preload=_PRELOAD)
+
+
+def list_claims(claims=None) -> str:
+    """The catalogue as text: per claim its statement, paper reference, theory section
+    and the ``module:function`` of every registered check."""
+    reg = registry()
+    lines = []
+    for cid in dict.fromkeys(claims or CATALOGUE):
+        info = claim_info(cid)
+        lines.append(f"{cid:<4} {info.statement}")
+        lines.append(f"     paper:  {info.reference}")
+        lines.append(f"     theory: {info.section}")
+        for statement, fn in reg.get(cid, []):
+            lines.append(f"     check:  {check_location(fn)}  ({statement})")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
+def _claim_verdicts(results) -> dict:
+    verdicts = {}
+    for r in results:
+        verdicts[r.claim] = verdicts.get(r.claim, True) and r.passed
+    return verdicts
+
+
+def summary_line(results) -> str:
+    """``"3 claims: 3 passed, 0 failed (4 checks)"``; failed checks are counted too."""
+    verdicts = _claim_verdicts(results)
+    ok = sum(verdicts.values())
+    checks = len(results)
+    failed_checks = sum(not r.passed for r in results)
+    detail = f"{checks} check{'s' * (checks != 1)}"
+    if failed_checks:
+        detail += f", {failed_checks} failed"
+    return (f"{len(verdicts)} claim{'s' * (len(verdicts) != 1)}: {ok} passed, "
+            f"{len(verdicts) - ok} failed ({detail})")
+
+
+def _records(results, full) -> dict:
+    records = []
+    for r in results:
+        rec = r.as_dict()
+        info = CATALOGUE.get(r.claim)
+        rec["reference"] = info.reference if info else None
+        rec["theory_section"] = info.section if info else None
+        records.append(rec)
+    verdicts = _claim_verdicts(results)
+    return {"full": full, "results": records,
+            "summary": {"claims": len(verdicts), "claims_passed": sum(verdicts.values()),
+                        "checks": len(results), "checks_passed": sum(r.passed for r in results),
+                        "claim_verdicts": verdicts}}
+
+
+def _cell(value) -> str:
+    """A Markdown table cell: a ``|`` in the text (``|S_perp|``) would split the cell."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _check_name(r) -> str:
+    return r.check.rpartition(":")[2] if r.check else ""
+
+
+def _report(results, payload, out_dir, full) -> None:
+    lines = ["# logitreg verification report", "",
+             f"Mode: {'full (paper sizes)' if full else 'default (reduced sizes)'}", "",
+             summary_line(results), "",
+             "| ID | check | verdict | seconds | claim | reference | tolerance |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        info = CATALOGUE.get(r.claim)
+        lines.append(f"| {r.claim} | `{_check_name(r)}` | {'PASS' if r.passed else 'FAIL'} | "
+                     f"{r.seconds:.1f} | {_cell(r.statement)} | "
+                     f"{_cell(info.reference if info else '')} | {_cell(r.tolerance)} |")
+    seen = set()
+    for r in results:
+        if r.claim not in seen:
+            seen.add(r.claim)
+            info = CATALOGUE.get(r.claim)
+            if info is not None:
+                lines += ["", f"## {r.claim}: {info.statement}", "",
+                          f"Paper: {info.reference}. Theory: {info.section}."]
+        lines += ["", f"### {r.claim} `{r.check}`: {r.statement}", "",
+                  f"Verdict: {'PASS' if r.passed else 'FAIL'}. Tolerance: {r.tolerance}", "",
+                  "| evidence | value |", "|---|---|"]
+        lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in r.evidence.items()]
+        if r.note:
+            lines += ["", r.note]
+        lines += [f"![{r.claim}]({Path(fig).name})" for fig in r.figures]
+    atomic_write_text(out_dir / "report.md", "\n".join(lines) + "\n")
+    atomic_write_text(out_dir / "results.json", json.dumps(payload, indent=2, default=str))
 
 
 def run_verify(claims=None, *, full=False, json_file=None, report_dir=None,
@@ -90,52 +170,51 @@ def run_verify(claims=None, *, full=False, json_file=None, report_dir=None,
     (1: in this process); return the exit code."""
     from tqdm import tqdm
 
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise InvalidParameterError(f"workers must be an integer >= 1, got {workers!r}")
+    if workers > 1:
+        from core.pool import prestart
+
+        prestart(_PRELOAD)  # the fork server imports the checks while we do
     reg = registry()
     if claims is not None:
         unknown = [c for c in claims if c not in reg]
         if unknown:
             raise InvalidParameterError(
                 f"unknown claim ID(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(reg))}")
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise InvalidParameterError(f"workers must be an integer >= 1, got {workers!r}")
+        claims = list(dict.fromkeys(claims))  # a repeated ID runs once
     selected = [(c, i) for c in (claims or sorted(reg)) for i in range(len(reg[c]))]
     out_dir = Path(report_dir) if report_dir else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(selected), desc="verify", unit="check", file=sys.stderr, disable=None)
-    if workers == 1 or len(selected) == 1:
-        results = []
-        for claim, index in selected:
-            bar.set_postfix_str(claim)
-            results.append(_run_indexed(claim, index, full, out_dir))
-            bar.update()
-    else:
-        results = _run_pool(selected, min(workers, len(selected)), full, out_dir, bar)
-    bar.close()
+    try:
+        if workers == 1 or len(selected) == 1:
+            from threadpoolctl import threadpool_limits
 
-    print(f"{'ID':<5} {'verdict':<7} {'sec':>7}  {'claim':<50} evidence")
+            # One BLAS thread, as in a pool worker: multithreaded reductions change the
+            # last bits, and a check must give the same numbers whatever --workers is.
+            results = []
+            with threadpool_limits(limits=1):
+                for claim, index in selected:
+                    bar.set_postfix_str(claim)
+                    results.append(_run_indexed(claim, index, full, out_dir))
+                    bar.update()
+        else:
+            results = _run_pool(selected, min(workers, len(selected)), full, out_dir, bar)
+    finally:
+        bar.close()
+
+    print(f"{'ID':<5} {'check':<28} {'verdict':<7} {'sec':>7}  {'claim':<44} evidence")
     for r in results:
         verdict = "PASS" if r.passed else "FAIL"
-        print(f"{r.claim:<5} {verdict:<7} {r.seconds:7.1f}  {r.statement[:50]:<50} {_short(r.evidence)}")
-    passed = sum(r.passed for r in results)
-    print(f"{passed} passed, {len(results) - passed} failed")
+        print(f"{r.claim:<5} {_check_name(r)[:28]:<28} {verdict:<7} {r.seconds:7.1f}  "
+              f"{r.statement[:44]:<44} {_short(r.evidence)}")
+    print(summary_line(results))
 
-    payload = {"full": full, "results": [r.as_dict() for r in results]}
+    payload = _records(results, full)
     if json_file:
         atomic_write_text(json_file, json.dumps(payload, indent=2, default=str))
     if out_dir is not None:
-        lines = ["# logitreg verification report", "",
-                 f"Mode: {'full (paper sizes)' if full else 'default (reduced sizes)'}", "",
-                 "| ID | verdict | seconds | claim | tolerance |", "|---|---|---|---|---|"]
-        for r in results:
-            lines.append(f"| {r.claim} | {'PASS' if r.passed else 'FAIL'} | {r.seconds:.1f} | "
-                         f"{r.statement} | {r.tolerance} |")
-        for r in results:
-            lines += ["", f"## {r.claim}: {r.statement}", "", "| evidence | value |", "|---|---|"]
-            lines += [f"| {k} | {v} |" for k, v in r.evidence.items()]
-            if r.note:
-                lines += ["", r.note]
-            lines += [f"![{r.claim}]({Path(fig).name})" for fig in r.figures]
-        atomic_write_text(out_dir / "report.md", "\n".join(lines) + "\n")
-        atomic_write_text(out_dir / "results.json", json.dumps(payload, indent=2, default=str))
-    return 0 if passed == len(results) else 1
+        _report(results, payload, out_dir, full)
+    return 0 if all(r.passed for r in results) else 1

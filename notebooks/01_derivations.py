@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Derivations of every built-in logit regulariser and the proofs of THEORY.md §2
+# # Derivations of every built-in logit regulariser and the proofs of docs/theory.md §2
 #
 # Per-sample loss $\ell(t) = (1-\alpha)\,\mathrm{softplus}(-t) + \alpha f(t)$. The
 # stationarity condition $\ell'(t)=0$ is linear in $\alpha$, so
@@ -25,7 +25,6 @@
 # %%
 import sys
 
-import numpy as np
 import sympy as sp
 
 from numerics import compile_binary, compile_multiclass
@@ -90,7 +89,7 @@ assert derive_binary("maxsup").alpha_max == sp.Rational(1, 2)
 assert compile_binary("maxsup").target(0.6) == 0.0
 
 # %% [markdown]
-# ## The quadratic target has no closed form; THEORY.md quotes $t^*(0.2) \approx 0.674832$
+# ## The quadratic target has no closed form; docs/theory.md §1 quotes $t^*(0.2) \approx 0.674832$
 
 # %%
 t_q = compile_binary("quadratic").target(0.2)

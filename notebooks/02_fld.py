@@ -14,6 +14,8 @@
 # %% [markdown]
 # # Fisher alignment of the minimiser (claims B4, B5) and the $\alpha$-plateau (B6)
 #
+# Theory: docs/theory.md §2 (B4, B5, B6); proofs in `01_derivations`.
+#
 # Linear model without bias, labels absorbed: $u_i = y_ix_i$, $t_i = S\cdot u_i$,
 # $L(S) = \frac1N\sum_i \ell(S\cdot u_i)$.
 #

@@ -14,6 +14,8 @@
 # %% [markdown]
 # # Threshold shift (B7), grokking (B8) and the weight-decay contrast (B13)
 #
+# Theory: docs/theory.md §2 (B7, B8, B13); measured scaling of the delay in §9 (B8).
+#
 # Signal-plus-noise data with noiseless features ($\sigma_f = 0$):
 # $u_i = y_ix_i = \mu_f e_1 + \sigma_n y_i\xi_{\perp,i}$. Every sample has the same signal
 # component, so a classifier generalises perfectly iff $S_\perp = 0$.
@@ -42,8 +44,9 @@ import numpy as np
 from numerics import binary_signal_noise, compile_binary, cover_probability, minimize_binary
 from numerics.claims.clustering import blas_single_thread
 from numerics.claims.grokking import GrokkingSetting, evaluate_b8, grokking_runs, theory_table
-from numerics.claims.threshold import PERFECT_RTOL, b7_verdict, draw_b7, evaluate_b7, threshold_curves
+from numerics.claims.threshold import PERFECT_RTOL, b7_figure_data, b7_verdict, evaluate_b7, threshold_curves
 from numerics.claims.weight_decay import accuracy_vs_sigma_n
+from numerics.figures.threshold import draw_b7
 from proofs_check import tikhonov
 
 
@@ -100,14 +103,14 @@ ev = evaluate_b7(curves)
 for key, value in ev.items():
     print(f"{key}: {value}")
 print(f"S_perp = 0 means |S_perp| <= {PERFECT_RTOL:g} |S_1|")
-# check_b7's pass rules (commented in numerics/claims/threshold.py): regularised
+# check_b7's pass rules (docs/theory.md §2 (B7); commented in numerics/claims/): regularised
 # exactly 0/24 below N = d and 24/24 from N = d; max-margin within 3-sigma Wilson intervals
 # of Cover (1 outlier in 13 points per d allowed); weight decay never perfect; critical
 # N/d within 0.15 of 2(d-1)/d.
 for rule, ok in b7_verdict(curves, ev).items():
     print(f"ok: {rule}: {ok}")
     assert ok, rule
-show(draw_b7(curves))
+show(draw_b7(b7_figure_data(curves)))
 
 # %% [markdown]
 # ## B8: grokking (reduced)
@@ -131,7 +134,7 @@ out = evaluate_b8(runs, setting=setting, theory=theory, max_margin=res["max_marg
 for key, value in out["evidence"].items():
     if not key.startswith("ok:"):
         print(f"{key}: {value}")
-# evaluate_b8's criteria (each commented in numerics/claims/grokking.py): alpha=0
+# evaluate_b8's criteria (docs/theory.md §2 (B8); each commented in numerics/claims/): alpha=0
 # error > 1e-2 at the end and in the max-margin limit; alpha>0 error <= 1e-6 certified
 # after a fit at error > 1e-2, T_gen >= 2 T_train; test-loss hump >= 1%; delays increase
 # as alpha decreases; delay ~ (1/l''(t*))^c with |c - 1| <= 0.2; tail rate within 5%.

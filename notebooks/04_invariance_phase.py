@@ -14,6 +14,8 @@
 # %% [markdown]
 # # Invariance to orthogonal noise (B9) and the benefit phase diagram (B10)
 #
+# Theory: docs/theory.md §2 (B9, B10); the analytic diagram is §7 (A4).
+#
 # Signal-plus-noise data $x = y\mu_fe_1 + \sigma_f\xi_fe_1 + \sigma_n\xi_\perp$.
 #
 # * **B9.** For $\alpha > 0$ and $N > d$ the minimiser is unique and *equivariant* under any
@@ -43,7 +45,8 @@ import sympy as sp
 from numerics import binary_signal_noise, minimize_binary
 from numerics.claims.asymptotic_checks import benefit_curves
 from numerics.claims.clustering import blas_single_thread
-from numerics.claims.invariance import alignment_fit, benefit_diagram, crossing, equivariance_gap, sigma_n_invariance, unregularised_direction
+from numerics.claims.benefit import benefit_diagram, crossing
+from numerics.claims.invariance import alignment_fit, equivariance_gap, sigma_n_invariance, unregularised_direction
 from proofs_check import invariance as b9
 
 
@@ -138,7 +141,7 @@ print("Eq.5 with Eq.4 (flat):", np.round(pred, 4))
 cancel = b9.cancellation()
 print("symbolic cancellation:", cancel[1])
 assert cancel.proved
-# The issue's threshold for Eq. 4 with fresh draws; at d = 200 with 3 draws the seed
+# Check B9's threshold for Eq. 4 with fresh draws; at d = 200 with 3 draws the seed
 # scatter of rho (~0.4/sqrt(d) per draw) still leaves R^2 ~ 0.9999 (measured).
 assert r2 >= 0.999
 assert abs(a_fit - 1.0) < 0.05            # seed scatter of the intercept: ~0.01-0.04
@@ -162,7 +165,7 @@ show(fig)
 #
 # $\lambda = 0.7$ ($N = 200$, $d = 140$) and $\lambda = 0.4$ ($N = 200$, $d = 80$),
 # $\mu_f = 1$, $\alpha = 0.4$, $\sigma_f\in\{0.5, 0.8\}$, $\sigma_n$ from 0.1 to 6, 2 draws
-# per point shared across the grid (common random numbers), through the sweep engine.
+# per point shared across the grid (common random numbers), as check_b10 computes it (the sweep engine's points).
 # Exact Gaussian accuracy of the regularised minimiser and of the unregularised limit; the
 # proportional-limit theory (A4, `benefit_curves`) is drawn for comparison.
 

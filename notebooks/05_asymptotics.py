@@ -14,6 +14,8 @@
 # %% [markdown]
 # # Proportional-limit theory of logit regularisation (claims A0-A5)
 #
+# Theory: docs/theory.md §7 (A0, A1, A2, A3, A4, A5); the data model and κ in §3.
+#
 # After the reduction A0 ($v = \kappa e_1 + g$, $\kappa = \mu_f/\sigma_f$) the minimiser
 # solves unregularised M-estimation $\min_w \frac1N\sum_i \ell(w\cdot v_i)$. Gordon's
 # comparison (CGMT) reduces it to the scalar game

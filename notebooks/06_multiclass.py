@@ -14,6 +14,8 @@
 # %% [markdown]
 # # Multiclass logit regularisation (M1-M5) and the $\alpha = 0$ baseline (G1)
 #
+# Theory: docs/theory.md §4 (M1, M2, M3, M4, M5) and §6 (G1).
+#
 # $z = Wx + b \in \mathbb R^K$, per-sample loss
 # $(1-\alpha)(\operatorname{lse}(z) - z_c) + \alpha f(z)$ with $f$ convex and
 # permutation-symmetric. Data: $x = \mu_c + \sigma_f\eta_f + \sigma_n\eta_n$ with simplex
@@ -43,9 +45,12 @@ import numpy as np
 
 from numerics import multiclass_signal_noise
 from numerics.claims.clustering import blas_single_thread
-from numerics.claims.implicit_bias import G1Setting, evaluate_gap, g1_data, label_smoothing_contrast, perm_gd
-from numerics.claims.multiclass import M1_RTOL, _standardised_wine, anisotropic_mixing, ce_scaling_error, fisher_control_cosine, fisher_cosines, m1_case, scaling_error
-from numerics.claims.multiclass_geometry import centred_logits, clustering_ratio, critical_ratio, m2_runs, signal_block_errors, simplex_projection, transition_curves, vertex_targets
+from numerics.claims.implicit_bias import G1Setting, evaluate_gap, g1_data, label_smoothing_contrast
+from numerics.claims.implicit_bias_gd import perm_gd
+from numerics.claims.multiclass import _standardised_wine, anisotropic_mixing, ce_scaling_error, fisher_control_cosine, fisher_cosines, scaling_error
+from numerics.claims.multiclass_targets import M1_RTOL, m1_case
+from numerics.claims.multiclass_geometry import centred_logits, clustering_ratio, m2_runs, simplex_projection, vertex_targets
+from numerics.claims.multiclass_threshold import critical_ratio, signal_block_errors, transition_curves
 from theory import perm_losses
 
 

@@ -14,6 +14,8 @@
 # %% [markdown]
 # # Real data: jump-then-plateau in $\alpha$ (R1) and orthogonal rescaling (R2)
 #
+# Theory: docs/theory.md §5 (R1, R2); the negative accuracy jump is discussed in §9 (R1).
+#
 # The paper's ResNet-18 CIFAR features are not available offline; we use the real data sets
 # shipped with scikit-learn (digits 3 vs 8, all ten digits, breast cancer, wine) with the
 # paper's ratio $\lambda = d/N = 1/2$, features standardised on the training set. The probe

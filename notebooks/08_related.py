@@ -14,6 +14,8 @@
 # %% [markdown]
 # # Related systems: MaxSup (G2), label smoothing's gap (G3), PEGR (G4)
 #
+# Theory: docs/theory.md §6 (G2, G3, G4); strength conventions for MaxSup in §8.
+#
 # * **G2** (Zhou et al. 2025). Label smoothing adds $\alpha(z_{gt} - \bar z)$ to
 #   cross-entropy, which splits into a "regularisation" part ($\ge 0$) and an "error
 #   amplification" part ($\le 0$, zero iff $z_{gt}$ is the top logit). MaxSup replaces
@@ -42,7 +44,8 @@ import sympy as sp
 
 from numerics import binary_signal_noise, compile_binary, compile_multiclass
 from numerics.claims.label_noise import ls_gap_checks, ls_gap_gibbs, noise_draw
-from numerics.claims.related import binary_comparison, brent_target, g4_runs, gradient_variance_identity, maxsup_gap_hand, maxsup_target_hand
+from numerics.claims.maxsup import binary_comparison, brent_target, maxsup_gap_hand, maxsup_target_hand
+from numerics.claims.pegr import g4_runs, gradient_variance_identity
 from proofs_check import maxsup as g2
 from theory import ALPHA, derive_multiclass
 from theory.pegr import derive_pegr

@@ -1,9 +1,10 @@
 r"""Numerics compiled from :mod:`theory`: loss functions, data, solvers, experiments.
 
 Everything numeric is ``lambdify`` of a SymPy expression derived in ``theory``.
-``numerics.solve.solvers.gradient_descent`` (estimator back-end) and
-``numerics.solve.dynamics.gradient_descent`` (recorded training dynamics) are distinct; the
-latter is re-exported here as :func:`train_gradient_descent`.
+``numerics.solve.binary.gradient_descent`` (the paper's recipe, returning a
+:class:`Solution`; estimator back-end) and ``numerics.solve.gradient_descent.gradient_descent``
+(recorded training dynamics) are distinct; the latter is re-exported here as
+:func:`train_gradient_descent`.
 """
 
 from core.lazy import lazy_attributes
@@ -13,20 +14,29 @@ from core.lazy import lazy_attributes
 _LAZY = {
     "numerics.solve._mpsolve": ("MPSolution", "certify_binary", "minimize_binary_mp"),
     "numerics.compile.compiled": ("T_MAX", "CompiledBinary", "CompiledMulticlass", "compile_binary",
-                  "compile_multiclass", "lambdify_mpmath", "lambdify_numpy"),
-    "numerics.models.data": ("BinaryDataset", "GaussianPopulation", "MulticlassDataset", "binary_signal_noise",
-              "gaussian_population", "multiclass_signal_noise", "simplex_means"),
-    "numerics.solve.dynamics": ("Trajectory", "MulticlassTrajectory", "log_epoch_grid",
-                  "multiclass_gradient_descent"),
+                                  "compile_multiclass", "lambdify_mpmath", "lambdify_numpy"),
+    "numerics.models.signal_noise": ("BinaryDataset", "binary_signal_noise"),
+    "numerics.models.multiclass": ("MulticlassDataset", "multiclass_signal_noise",
+                                   "simplex_means"),
+    "numerics.models.gaussian": ("GaussianPopulation", "gaussian_population"),
+    "numerics.solve.gradient_descent": ("Trajectory", "log_epoch_grid"),
+    "numerics.solve.multiclass_gradient_descent": ("MulticlassTrajectory",
+                                                   "multiclass_gradient_descent"),
     "numerics.solve.estimator": ("LogitRegularizedClassifier", "MaxMarginClassifier"),
-    "numerics.solve.maxmargin": ("cover_probability", "is_linearly_separable", "is_multiclass_separable",
-                   "max_margin_direction", "multiclass_max_margin", "unregularized_mle"),
+    "numerics.solve.separability": ("cover_probability", "is_linearly_separable",
+                                    "is_multiclass_separable"),
+    "numerics.solve.max_margin": ("max_margin_direction",),
+    "numerics.solve.multiclass_max_margin": ("multiclass_max_margin",),
+    "numerics.solve.logistic_mle": ("unregularized_mle",),
     "numerics.solve.population": ("population_loss", "population_loss_mp", "population_minimizer"),
-    "numerics.solve.solvers": ("Solution", "minimize_binary", "minimize_multiclass", "minimize_squared",
-                 "minimize_squared_multiclass", "minimize_weight_decay"),
+    "numerics.solve.solution": ("Solution",),
+    "numerics.solve.binary": ("minimize_binary",),
+    "numerics.solve.multiclass": ("minimize_multiclass",),
+    "numerics.solve.squared": ("minimize_squared", "minimize_squared_multiclass"),
+    "numerics.solve.weight_decay": ("minimize_weight_decay",),
 }
 _WHERE = {name: (module, name) for module, names in _LAZY.items() for name in names}
-_WHERE["train_gradient_descent"] = ("numerics.solve.dynamics", "gradient_descent")
+_WHERE["train_gradient_descent"] = ("numerics.solve.gradient_descent", "gradient_descent")
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), _WHERE)
 
 

@@ -1,4 +1,4 @@
-r"""Claim B2: label smoothing is a logit regulariser (THEORY.md §1), proved symbolically.
+r"""Claim B2: label smoothing is a logit regulariser (docs/theory.md §1), proved symbolically.
 
 .. math::
     (1-\varepsilon)\log(1+e^{-t}) + \varepsilon\log(1+e^{t})
@@ -7,10 +7,12 @@ r"""Claim B2: label smoothing is a logit regulariser (THEORY.md §1), proved sym
     -\sum_k s_k \log p_k = (1-\varepsilon)\,CE + \varepsilon(\operatorname{lse}(z) -
       \bar z) = CE + \varepsilon(z_y - \bar z),\quad s = (1-\varepsilon)e_y + \varepsilon/K.
 
-So binary label smoothing with smoothing :math:`\varepsilon` is logit regularisation with
-:math:`\alpha = 2\varepsilon` and :math:`f(t) = \tfrac12\log(2 + 2\cosh t)`, which equals
-the registry's stable form ``softplus(t) - t/2`` and the K=2 case of
-``lse(z) - mean(z)`` at ``z = (t/2, -t/2)``.
+So a binary label flip with probability :math:`\varepsilon` (soft target
+:math:`(1-\varepsilon)y + \varepsilon(1-y)`) is logit regularisation with
+:math:`\alpha = 2\varepsilon`, and smoothing to :math:`(1-\varepsilon)e_y + \varepsilon/K`
+(PyTorch's ``label_smoothing=eps``) is :math:`\alpha = \varepsilon` for every K, both with
+:math:`f(t) = \tfrac12\log(2 + 2\cosh t)`, which equals the registry's stable form
+``softplus(t) - t/2`` and the K=2 case of ``lse(z) - mean(z)`` at ``z = (t/2, -t/2)``.
 """
 
 from __future__ import annotations
@@ -59,13 +61,14 @@ def multiclass_identities(k: int):
 
 
 def target_form():
-    """The derived LS target equals log((2 - alpha)/alpha) (binary eps = alpha/2)."""
+    """The derived LS target equals log((2 - alpha)/alpha) (binary label flip eps = alpha/2)."""
     d = derive_binary(label_smoothing)
     return d.target_closed_form is not None and \
         sp.simplify(d.target_closed_form - sp.log((2 - ALPHA) / ALPHA)) == 0
 
 
-@register("B2", "label smoothing = logit regularisation with f = log(2+2cosh t)/2, alpha = 2 eps")
+@register("B2", "label smoothing = logit regularisation with f = log(2+2cosh t)/2: alpha = eps "
+                "for targets (1-eps)y + eps/K, alpha = 2 eps for a binary label flip")
 def check_b2(full: bool = False) -> CheckResult:
     proofs = {"binary": binary_identity()}
     reg_a, reg_b = registry_form()

@@ -1,4 +1,4 @@
-r"""Claim G2 (symbolic): label smoothing's extra term, its split, and MaxSup (RELATED.md G2).
+r"""Claim G2 (symbolic): label smoothing's extra term, its split, and MaxSup (docs/theory.md §6 (G2)).
 
 With logits :math:`z \in \mathbb R^K`, ground truth ``z1`` (index 0 here, by symmetry)
 and smoothed targets :math:`s = (1-\alpha)e_{gt} + \alpha/K`:
@@ -164,7 +164,7 @@ def gradient_facts(k: int) -> dict:
 
     Returns the values of :math:`\partial/\partial z_{gt}` and
     :math:`\partial/\partial z_a` (as SymPy expressions in :math:`\alpha > 0`) and the sign
-    verdicts of RELATED.md G2 for a correctly (a = gt) and a misclassified (a != gt) sample.
+    verdicts of docs/theory.md §6 (G2) for a correctly (a = gt) and a misclassified (a != gt) sample.
     """
     e = extra_terms(k)
     z = e["z"]
@@ -220,7 +220,7 @@ def check_g2_symbolic(full: bool = False) -> CheckResult:
                     and c["MaxSup = alpha(delta_a - 1/K)"]
                     and sp.simplify(c["d LS / d z_gt"] - c["d MaxSup / d z_gt"]) == 0)
         ok &= grads_ok
-        ev[f"K={k} gradient signs as RELATED.md"] = bool(grads_ok)
+        ev[f"K={k} gradient signs as docs/theory.md §6 (G2)"] = bool(grads_ok)
         if k == 3:
             ev["K=3 misclassified: d LS/d z_gt"] = str(m["d LS / d z_gt"])
             ev["K=3 misclassified: d MaxSup/d z_gt"] = str(m["d MaxSup / d z_gt"])

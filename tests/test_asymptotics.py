@@ -38,7 +38,7 @@ def test_square_loss_closed_form_symbolic():
 @pytest.mark.parametrize("lam,kappa", [(0.2, 1.0), (0.5, 2.0), (0.8, 4.0), (0.9, 0.5)])
 def test_square_loss_solver_matches_closed_form(lam, kappa):
     mu, a, gamma, r, _ = solve_fixed_point("square", 0.0, lam, kappa)
-    # independent closed form typed from ASYMPTOTICS.md (random-matrix result for FLD)
+    # independent closed form typed from docs/theory.md §7 (random-matrix result for FLD)
     assert_close([mu, a * a, gamma],
                  [kappa / (1 + kappa**2), lam / ((1 - lam) * (1 + kappa**2)),
                   lam / (2 * (1 - lam))], rtol=ROOT_TOL, what="square-loss fixed point")
@@ -63,7 +63,7 @@ def test_positive_part_moment_three_ways():
 @pytest.mark.parametrize("kappa,table", [(0.5, 0.427134), (1.0, 0.270268), (2.0, 0.0482557),
                                          (4.0, 7.8207e-5)])
 def test_lam_sep_matches_table(kappa, table):
-    # ASYMPTOTICS.md table (6 significant digits)
+    # docs/theory.md §7 table (6 significant digits)
     assert_close(separability_threshold(kappa), table, rtol=2e-5)
 
 
@@ -110,7 +110,7 @@ def test_prox_matches_scipy_minimize(name, alpha):
 
 def test_reference_numbers_within_simulation_error():
     # kappa=2, lam=0.5, alpha=0.2: simulation d=400 x 20 seeds rho 0.6685 +- 0.0034 and
-    # d=1600 x 10 seeds 0.6624 +- 0.0044 (ASYMPTOTICS.md, exact Newton): 3 SE bands.
+    # d=1600 x 10 seeds 0.6624 +- 0.0044 (docs/theory.md §7, exact Newton): 3 SE bands.
     p = predict("quadratic", 0.2, 0.5, 2.0)
     assert abs(p.cosine - 0.6685) <= 3 * 0.0034
     assert abs(p.cosine - 0.6624) <= 3 * 0.0044
@@ -220,3 +220,28 @@ def test_gap_trend_accepts_a_noise_floor_and_refuses_growth():
     g = np.array([abs(r[6] - r[5]) for r in _rows({200: 1e-3}) if r[4] == 200])
     assert gap_trend(_rows({200: 1e-3}), (200,))["ses"][200] == pytest.approx(
         g.std(ddof=1) / math.sqrt(g.size), rel=1e-12)
+
+
+def test_a1_a2_a4_report_figures_are_drawn_from_the_check_data(tmp_path):
+    from threadpoolctl import threadpool_limits
+
+    from core.claims import CheckResult
+    from numerics.claims.asymptotic_checks import A4_THEORY_SIGMA_NS, check_a2, check_a4
+    from numerics.figures.claim_figures import draw_claim_figures
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        a2, a4 = check_a2(), check_a4()
+    d2, d4 = a2.data["A2_separability"], a4.data["A4_benefit"]
+    # the reported crossing lies where the measured fraction first reaches 1/2
+    fr, lams = d2["fractions"][80], d2["lams"]
+    k = next(j for j, f in enumerate(fr) if f >= 0.5)
+    assert lams[k - 1] <= a2.evidence["empirical crossing d=80"] <= lams[k]
+    (panel,) = d4["panels"]
+    assert panel["star"] == a4.evidence["sigma_f=0.5: crossing sigma_n*"]
+    assert len(panel["mm_theory"]) == len(A4_THEORY_SIGMA_NS)
+    a1 = CheckResult("A1", "test", {}, "-", True,
+                     data={"A1_convergence": {"ds": [100, 200], "gaps": [2e-3, 1e-3],
+                                              "mean_se": [1e-3, 8e-4]}})
+    for res in (a1, a2, a4):
+        (path,) = draw_claim_figures(res, tmp_path)
+        assert (tmp_path / f"{next(iter(res.data))}.png").stat().st_size > 5_000, path

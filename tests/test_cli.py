@@ -98,3 +98,54 @@ def test_export_writes_complete_file_atomically(capsys, tmp_path):
     code, _, _ = _run(capsys, "export", "label_smoothing", "--to", "c", "-o", str(target))
     assert code == 0 and "label_smoothing_target" in target.read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["ls.c"]  # no temporary left behind
+
+
+def test_version(capsys):
+    from core.version import __version__
+
+    code, out, _ = _run(capsys, "--version")
+    assert code == 0 and out.strip() == f"logitreg {__version__}"
+
+
+def test_derive_at_alpha_zero_says_there_is_no_target(capsys):
+    code, out, err = _run(capsys, "derive", "quadratic", "--alpha", "0")
+    assert code == 0, err
+    (line,) = [ln for ln in out.splitlines() if ln.startswith("target t*")]
+    assert "none" in line and "cross-entropy alone" in line and "monoton" in line
+    assert "None" not in out and "curvature" not in out  # no target, so no l''(t*)
+    code, out, _ = _run(capsys, "derive", "quadratic", "--alpha", "0", "--json")
+    rec = json.loads(out)
+    assert code == 0 and rec["target"] is None and rec["curvature"] is None
+    assert "cross-entropy alone" in rec["target_note"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["derive", "custom", "--f", "-t**2", "--alpha", "0.2"],
+    ["derive", "custom", "--f=-t**2", "--alpha", "0.2"],
+    ["derive", "custom", "--alpha", "0.2", "--f", "-t**4 + t**2"],
+])
+def test_concave_f_fails_the_hypotheses_with_one_line(capsys, argv):
+    code, out, err = _run(capsys, *argv)
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert "fails the hypotheses" in line and "not convex" in line
+    assert "unbounded below" in line and "Traceback" not in err
+
+
+def test_expression_options_accept_a_leading_minus(capsys):
+    # argparse alone reads "-t**2" as an unknown option.
+    code, out, err = _run(capsys, "derive", "custom", "--f", "-t**2")
+    assert code == 0, err
+    assert "f(t)             -t**2" in out
+    assert "hypotheses of the theory fail" in out and "convex           False" in out
+    code, out, err = _run(capsys, "derive", "custom", "--f", "-(-t**2)",
+                          "--multiclass", "-(-sum(z**2))", "--alpha", "0.3", "--classes",
+                          "3", "--json")
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["f"] == "t**2" and rec["q_high"] > 0
+    code, out, err = _run(capsys, "export", "custom", "--f", "-(-t**2)", "--to", "json")
+    assert code == 0 and json.loads(out)["f"]["str"] == "t**2"
+    # an option where the value should be is still a missing value
+    code, _, err = _run(capsys, "derive", "custom", "--f", "--json")
+    assert code == 2 and "--f" in err and "expected one argument" in err

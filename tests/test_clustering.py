@@ -9,9 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import compile_binary
-from numerics.models.data import binary_signal_noise
-from numerics.claims.clustering import CONVEX_BUILTINS, blas_single_thread, check_b1, check_b11, chi2_band, clustering_at_minimum, ce_identity_error, evaluate_b11, evaluate_growth, fresh_logit_variance, logit_floor, spread_rows, train_spread_linear_response, unregularised_growth
-from numerics.solve.solvers import minimize_binary, minimize_weight_decay
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.claims.clustering import CONVEX_BUILTINS, blas_single_thread, check_b1, clustering_at_minimum, ce_identity_error, evaluate_growth, logit_floor, unregularised_growth
+from numerics.claims.train_test_spread import check_b11, chi2_band, evaluate_b11, fresh_logit_variance, spread_rows, train_spread_linear_response
+from numerics.figures.claim_figures import draw_claim_figures
+from numerics.solve.binary import minimize_binary
+from numerics.solve.weight_decay import minimize_weight_decay
 
 
 @pytest.fixture(autouse=True)
@@ -170,13 +173,22 @@ def test_weight_decay_does_not_follow_the_linear_response_law():
     assert reg < 0.45 and wd > 0.6
 
 
-def test_check_b11_runs_and_passes(tmp_path):
-    res = check_b11(report_dir=tmp_path)
+def test_check_b11_runs_passes_and_its_report_figure_draws(tmp_path):
+    res = check_b11()
     assert res.passed, res.evidence
-    assert res.figures and all(p.endswith(".png") for p in res.figures)
+    data = res.data["B11_train_test_spread"]
+    assert len(data["rows"]) == 4 * 3  # draws x alphas of the default size
+    assert len(data["scan"]["mean"]) == len(data["scan"]["lambda"]) == 5
+    assert draw_claim_figures(res, tmp_path) == [str(tmp_path / "B11_train_test_spread.png")]
+    assert (tmp_path / "B11_train_test_spread.png").stat().st_size > 0
 
 
-def test_check_b1_runs_and_passes(tmp_path):
-    res = check_b1(report_dir=tmp_path)
+def test_check_b1_runs_passes_and_its_report_figure_draws(tmp_path):
+    res = check_b1()
     assert res.passed, res.evidence
-    assert res.figures
+    data = res.data["B1_logit_clustering"]
+    assert set(data["histograms"]) == set(CONVEX_BUILTINS)
+    for h in data["histograms"].values():  # the data drawn are the clustered logits
+        assert abs(np.mean(h["logits"]) / h["target"] - 1) < 0.1
+    draw_claim_figures(res, tmp_path)
+    assert (tmp_path / "B1_logit_clustering.png").stat().st_size > 0

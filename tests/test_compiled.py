@@ -100,7 +100,7 @@ def test_no_overflow_up_to_1e4(name):
 
 
 def test_quadratic_target_reference_value():
-    # THEORY.md §1: "check alpha=0.2 -> t* ~ 0.674832" (independent published number).
+    # docs/theory.md §1 quotes t*(0.2) = 0.674832, a value independent of this code.
     assert abs(compile_binary("quadratic").target(0.2) - 0.674832) < 5e-7
 
 
@@ -134,7 +134,7 @@ def test_multiclass_symmetric_target_is_stationary_for_full_loss(name, k, alpha)
 
 
 def test_label_smoothing_gap_closed_form():
-    # RELATED.md G3: free-logit LS gap = log(1 + K(1-alpha)/alpha).
+    # docs/theory.md §6 (G3): free-logit LS gap = log(1 + K(1-alpha)/alpha).
     for k in (2, 3, 7, 10):
         for a in (0.05, 0.1, 0.5):
             assert_close(compile_multiclass("label_smoothing", k).gap(a),
@@ -142,7 +142,7 @@ def test_label_smoothing_gap_closed_form():
 
 
 def test_quadratic_simplex_has_zero_mean():
-    # THEORY.md §4 M1: for f = ||z||^2, q_high + (K-1) q_low = 0.
+    # docs/theory.md §4 (M1): for f = ||z||^2, q_high + (K-1) q_low = 0.
     for k in (3, 10):
         qh, ql = compile_multiclass("quadratic", k).targets(0.2)
         assert abs(qh + (k - 1) * ql) < 1e-14

@@ -1,4 +1,5 @@
-"""Data models (numerics/models/data.py): exact rescaling (B9, M6), moments, validation."""
+"""Data models (numerics/models/signal_noise.py, multiclass.py, gaussian.py): exact rescaling
+(B9, M6), moments, validation."""
 
 import math
 
@@ -8,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from numerics.models.data import BinaryDataset, binary_signal_noise, gaussian_population, multiclass_signal_noise, simplex_means
+from numerics.models.gaussian import gaussian_population
+from numerics.models.multiclass import multiclass_signal_noise, simplex_means
+from numerics.models.signal_noise import binary_signal_noise, BinaryDataset
 from core.errors import InvalidParameterError, InvalidTypeError
 
 #: Products of the same float64 draw by two scalars: c*(s*x) vs (c*s)*x differ by at most

@@ -1,5 +1,6 @@
-"""Training dynamics (numerics/solve/dynamics.py): GD/Adam against independent optimisers (B1),
-implicit bias toward the hard-margin SVM (B7, G1), logit-space vs weight-space agreement."""
+"""Training dynamics (numerics/solve/gradient_descent.py, multiclass_gradient_descent.py):
+GD/Adam against independent optimisers (B1), implicit bias toward the hard-margin SVM
+(B7, G1), logit-space vs weight-space agreement."""
 
 import math
 
@@ -8,9 +9,12 @@ import pytest
 from scipy import optimize
 from scipy.special import expit, log_softmax, softmax
 
-from numerics.models.data import binary_signal_noise, multiclass_signal_noise
-from numerics.solve.dynamics import gradient_descent, log_epoch_grid, multiclass_gradient_descent
-from numerics.solve.maxmargin import max_margin_direction, multiclass_max_margin
+from numerics.models.multiclass import multiclass_signal_noise
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.solve.gradient_descent import gradient_descent, log_epoch_grid
+from numerics.solve.multiclass_gradient_descent import multiclass_gradient_descent
+from numerics.solve.max_margin import max_margin_direction
+from numerics.solve.multiclass_max_margin import multiclass_max_margin
 from core.errors import ConvergenceError, InvalidParameterError, InvalidTypeError
 
 #: Logit-space and weight-space GD perform the same arithmetic in a different order; over
@@ -103,7 +107,7 @@ def test_gram_and_primal_paths_agree():
 
 def test_logit_clustering_at_target_when_overparameterised():
     """B1: with d > N every logit can sit at the per-sample minimiser t*, which for the
-    quadratic regulariser at alpha = 0.2 is t* = 0.674832 (THEORY.md Sec. 1)."""
+    quadratic regulariser at alpha = 0.2 is t* = 0.674832 (docs/theory.md §1)."""
     U = binary_signal_noise(10, 30, mu_f=1.0, sigma_f=0.5, seed=3).u
     loss, dloss = ce_quad(0.2)
     t_star = optimize.brentq(dloss, 0.0, 5.0, xtol=1e-15)
@@ -295,7 +299,7 @@ def test_multiclass_adam_and_metrics():
 
 @pytest.mark.parametrize("kwargs, exc, match", [
     (dict(k=None), InvalidParameterError, "'k'.*None"),
-    (dict(k=2), InvalidParameterError, "0..1.*2"),
+    (dict(k=2), InvalidParameterError, r"\[0, 2\).*2"),
     (dict(bias=1), InvalidTypeError, "'bias'.*1"),
     (dict(reference=np.ones((2, 4))), InvalidParameterError, "'reference'.*shape"),
     (dict(init=np.zeros((3, 4))), InvalidParameterError, "'init'"),

@@ -10,7 +10,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from numerics.solve.estimator import LogitRegularizedClassifier, MaxMarginClassifier
-from numerics.solve.solvers import minimize_binary, minimize_multiclass
+from numerics.solve.binary import minimize_binary
+from numerics.solve.multiclass import minimize_multiclass
 from theory import InvalidParameterError, InvalidTypeError, get_regularizer
 
 
@@ -30,7 +31,7 @@ def _binary(seed=0, n=200, d=3):
 
 def test_binary_fit_is_the_exact_minimiser():
     """coef_ is minimize_binary on u_i = y_i x_i with y = +1 for classes_[1]. Independent
-    stationarity check through claim B2: binary label smoothing with alpha is
+    stationarity check through claim B2: binary label smoothing with alpha is the label flip
     (1-e) log(1+e^-t) + e log(1+e^t), e = alpha/2, whose derivative we type here."""
     X, y, s = _binary()
     clf = LogitRegularizedClassifier(regularizer="label_smoothing", alpha=0.3).fit(X, y)

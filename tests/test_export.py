@@ -1,4 +1,4 @@
-r"""Tests of :mod:`numerics.export` (issue 2, ``logitreg export NAME --to FORMAT``).
+r"""Tests of :mod:`numerics.export` (``logitreg export NAME --to FORMAT``).
 
 Every exported implementation of :math:`\ell, \ell', \ell''`, :math:`\alpha(t^*)` and
 :math:`t^*(\alpha)` (claims B1, B7) is checked against an independent 50-digit mpmath
@@ -283,7 +283,7 @@ def _numpy_module(case):
 
 def test_numpy_quadratic_target_value():
     mod = _numpy_module("quadratic")
-    assert abs(mod.target(0.2) - 0.674832) < 5e-7  # THEORY.md §1 table, 6 digits given
+    assert abs(mod.target(0.2) - 0.674832) < 5e-7  # docs/theory.md §1 table, 6 digits given
     with pytest.raises(ValueError, match="alpha"):
         mod.target(1.0)
 
@@ -334,7 +334,7 @@ def test_c_label_smoothing_acceptance(export_dir):
     target = _c_function(lib, "label_smoothing", "target", 1)
     with mpmath.workdps(MP_DPS):
         for a in (1e-4, 0.01, 0.2, 0.5, 0.9, 0.999):
-            exact = mpmath.log((2 - mpmath.mpf(a)) / mpmath.mpf(a))  # THEORY.md §1
+            exact = mpmath.log((2 - mpmath.mpf(a)) / mpmath.mpf(a))  # docs/theory.md §1
             kappa = float(2 / ((2 - mpmath.mpf(a)) * exact))  # |a dt*/da| / t*
             assert abs(target(a) - float(exact)) <= RTOL * max(1.0, kappa) * float(exact), a
 

@@ -1,4 +1,4 @@
-"""Binary figures 1, 2, 10, 11, 12, 13, 14, 20 (issue 7): the data each figure draws at
+"""Binary figures 1, 2, 10, 11, 12, 13, 14, 20: the data each figure draws at
 size "test" satisfies the figure's claim (B1, B6, B11, B12), checked where possible against
 closed forms from theory/ or against an independent computation; the drawers return labelled
 matplotlib Figures (also from the JSON the CLI writes); sizes are validated."""
@@ -17,13 +17,14 @@ from scipy import optimize, stats  # noqa: E402
 
 from logitreg.figure_cmd import to_jsonable  # noqa: E402
 from numerics import compile_binary  # noqa: E402
-from numerics.models.data import binary_signal_noise  # noqa: E402
+from numerics.models.signal_noise import binary_signal_noise  # noqa: E402
 from numerics.claims._common import seeds  # noqa: E402
 from numerics.figures import get_figure  # noqa: E402
-from numerics.figures.binary import (TOY_U, coefficient_of_variation, tan_angle,  # noqa: E402
-                                     toy_loss, toy_minimizer)
-from numerics.solve.maxmargin import unregularized_mle  # noqa: E402
-from numerics.solve.solvers import minimize_squared  # noqa: E402
+from numerics.claims.plateau import tan_angle  # noqa: E402
+from numerics.figures.plateau_toy import (TOY_U, coefficient_of_variation,  # noqa: E402
+                                          toy_loss, toy_minimizer)
+from numerics.solve.logistic_mle import unregularized_mle  # noqa: E402
+from numerics.solve.squared import minimize_squared  # noqa: E402
 from core.errors import InvalidParameterError  # noqa: E402
 
 FIGURES = {"1": ("B1",), "2": ("B6",), "10": ("B6",), "11": ("B6",), "12": ("B6",),
@@ -95,7 +96,7 @@ def test_fig1_alpha_positive_logits_cluster_at_target():
     d = data("1")
     s = d["settings"]
     by_alpha = {rec["alpha"]: rec for rec in d["reg"]}
-    # THEORY.md Sec. 1 quotes t*(0.2) = 0.674832 to six decimals.
+    # docs/theory.md §1 quotes t*(0.2) = 0.674832 to six decimals.
     assert by_alpha[0.2]["target"] == pytest.approx(0.674832, abs=1e-6)
     for a, rec in by_alpha.items():
         assert rec["target"] == pytest.approx(float(compile_binary("quadratic").target(a)),
@@ -171,7 +172,7 @@ def test_fig2_student_t_plateau():
         _check_plateau_panel(rec, d["alphas"])
     # NB: the sign of the jump is not asserted. Measured at every size run so far
     # (N=150..600), cos(S_min(alpha > 0), e1) lies BELOW the alpha = 0 max-margin value
-    # for every noise law: the jump is negative (see the report of issue 7).
+    # for every noise law: the jump is negative (docs/theory.md §9 (B6)).
 
 
 def test_fig13_gaussian_plateau():

@@ -5,7 +5,7 @@ Independent routes: the simplex targets of :func:`numerics.compile_multiclass` (
 against 40-digit minimisation elsewhere) for the vertex distance; the exact population
 error bounds of M7 for "never generalises"; for K = 2, Cover's counting formula
 (:func:`numerics.figures.multiclass.k2_perfect_probability`, itself checked against
-:func:`numerics.solve.maxmargin.cover_probability` at Cover's midpoint N = 2d) against the
+:func:`numerics.solve.separability.cover_probability` at Cover's midpoint N = 2d) against the
 simulated max-margin hits, within a Wilson interval.
 """
 
@@ -20,9 +20,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from numerics import compile_multiclass  # noqa: E402
 from numerics.claims._common import binomial_interval  # noqa: E402
+from numerics.claims.multiclass_geometry import check_m2  # noqa: E402
+from numerics.claims.multiclass_grokking import M7_SIZES, check_m7  # noqa: E402
+from numerics.claims.multiclass_threshold import check_m5  # noqa: E402
 from numerics.figures import get_figure  # noqa: E402
+from numerics.figures.claim_figures import draw_claim_figures  # noqa: E402
 from numerics.figures.multiclass import k2_perfect_probability  # noqa: E402
-from numerics.solve.maxmargin import cover_probability  # noqa: E402
+from numerics.solve.separability import cover_probability  # noqa: E402
 from core.errors import InvalidParameterError  # noqa: E402
 
 FIGURES = {"7": ("M2",), "8": ("M7",), "threshold-multiclass": ("M5",)}
@@ -122,3 +126,29 @@ def test_threshold_multiclass_step_at_d_plus_one_and_covers_formula():
         j = next(i for i, n in enumerate(c["n"][d]) if n >= d + 1)
         assert c["unreg"][d][j] < c["trials"]
         assert np.sum(c["unreg"][d]) < c["trials"] * len(c["n"][d])
+
+
+@pytest.mark.parametrize("check, name", [
+    (check_m2, "M2_simplex_clustering"),
+    (check_m5, "M5_threshold"),
+    (lambda: check_m7(setting=M7_SIZES["test"]), "M7_multiclass_grokking"),
+])
+def test_check_report_figure_is_drawn_from_its_data(check, name, tmp_path):
+    """A check returns its picture's data (no drawing); the drawer the figure command uses
+    turns it into NAME.png."""
+    result = check()
+    assert list(result.data) == [name]
+    assert not list(tmp_path.iterdir())  # the check itself wrote nothing
+    paths = draw_claim_figures(result, tmp_path)
+    assert paths == [str(tmp_path / f"{name}.png")]
+    assert (tmp_path / f"{name}.png").stat().st_size > 1000
+
+
+def test_m5_report_data_is_the_figure_k3_grid():
+    """The M5 check's picture is the threshold figure's K = 3 panel at the same size."""
+    data = check_m5().data["M5_threshold"]
+    assert list(data["curves"]) == [3] and data["k2_exact"] == {}
+    c = data["curves"][3]
+    for d in c["d"]:
+        for n, hits in zip(c["n"][d], c["reg"][d]):
+            assert hits == (c["reg_trials"] if n >= d + 1 else 0), (d, n, hits)

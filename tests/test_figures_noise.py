@@ -1,15 +1,15 @@
-r"""Figures 4, 5, 6, 15, 16, 17, 18, 19 and ``threshold-binary`` (issue 7): the data each
+r"""Figures 4, 5, 6, 15, 16, 17, 18, 19 and ``threshold-binary``: the data each
 draws at size ``"test"`` satisfies its claim (B7, B8, B9, B10, B13, A3), the drawers
 return labelled matplotlib Figures, and a bad size is refused.
 
 Expected values come from independent routes: the compiled target :math:`t^*` and the
-number quoted in THEORY.md, Cover's counting formula, the CGMT theory of
+number quoted in docs/theory.md §1, Cover's counting formula, the CGMT theory of
 :mod:`numerics.asymptotics` (A1/A4), the Bayes bound :math:`\Phi(\mu_f/\sigma_f)`, exact
 linear-algebra facts (N <= d - 1 points in d - 1 dimensions are always separable).
 
 Statistical tolerances for simulated accuracies (:func:`_acc_tol`): a single run's
 alignment :math:`\rho` (isotropic coordinates) fluctuates by about :math:`0.4/\sqrt d`
-(ASYMPTOTICS.md, measured), and :math:`A = \Phi(\kappa\rho)` maps it to
+(docs/theory.md §7, measured), and :math:`A = \Phi(\kappa\rho)` maps it to
 :math:`\kappa\varphi(\kappa\rho)\cdot 0.4/\sqrt d`; a mean over ``n`` draws divides by
 :math:`\sqrt n`; we allow 3 of those plus :math:`1/d` for the O(1/d) finite-size bias.
 """
@@ -27,12 +27,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from numerics.asymptotics import (maxmargin_predict, predict,  # noqa: E402
                                   separability_threshold, unregularised_accuracy)
 from numerics.compile.compiled import compile_binary  # noqa: E402
-from numerics.models.data import binary_signal_noise  # noqa: E402
+from numerics.models.signal_noise import binary_signal_noise  # noqa: E402
 from numerics.claims._common import binomial_interval  # noqa: E402
-from numerics.claims.threshold import PERFECT_RTOL  # noqa: E402
+from numerics.claims.threshold import PERFECT_RTOL, cover_perfect_probability  # noqa: E402
 from numerics.figures import get_figure  # noqa: E402
-from numerics.figures import binary_noise as bn  # noqa: E402
-from numerics.solve.maxmargin import cover_probability, is_linearly_separable  # noqa: E402
+from numerics.solve.separability import cover_probability, is_linearly_separable  # noqa: E402
 from core.errors import InvalidParameterError  # noqa: E402
 
 FIGURES = {"4": ("B7",), "5": ("B8",), "6": ("B10",), "15": ("B10",), "16": ("B10",),
@@ -97,7 +96,7 @@ def test_fig4_logits_collapse_to_target():
     data = _data("4")
     s = data["settings"]
     comp = compile_binary("quadratic")
-    # THEORY.md quotes t*(0.2) = 0.674832 (6 decimals) for f = t^2: independent of the code.
+    # docs/theory.md §1 quotes t*(0.2) = 0.674832 (6 decimals) for f = t^2: independent of the code.
     assert abs(data["t_star"] - 0.674832) <= 5e-7
     assert data["t_star"] == pytest.approx(float(comp.target(s["alpha"])), rel=1e-15)
     # Newton stops at ||grad|| <= 1e-10, so ||S - S*|| <= 1e-10 / (l''(t*) lambda_min(C))
@@ -247,7 +246,6 @@ def test_fig16_lambda_sweep():
 # ----------------------------------------------------------------------------- fig 17
 def test_fig17_sigma_sweep_and_crossings():
     data = _data("17")
-    s = data["settings"]
     reg, unreg = np.asarray(data["reg"]), np.asarray(data["unreg"])
     th_cross = np.asarray(data["theory"]["crossing"], dtype=float)
     sim_cross = np.asarray(data["crossing"], dtype=float)
@@ -284,7 +282,7 @@ def test_fig19_alignment_law():
     s = data["settings"]
     # Eq. 4 with seed noise: 1 - R^2 ~ (dC^2/C^2)^2 sum x^2 / sum (x - xbar)^2 with
     # dC^2 = sigma_f^2 * 2 * (0.4/sqrt(d reps)) / rho_v^3 gives ~0.006 at d=400, reps=3:
-    # R^2 >= 0.99 (the issue's threshold) keeps a margin.
+    # R^2 >= 0.99 (check B9's threshold) keeps a margin.
     assert data["r2"] >= 0.99
     # Fitted C against the CGMT value (A1): the slope is dominated by the smallest
     # sigma_n (largest x), i.e. by `reps` draws there, so dC ~ dC^2 / (2C), 3 sigma; the
@@ -323,4 +321,4 @@ def test_threshold_binary_step_and_cover():
             assert lo <= cov <= hi, (d, n, unreg, cov)
     # Cover's midpoint: P = 1/2 exactly at N = 2(d-1) (A3)
     d = s["ds"][0]
-    assert bn.cover_perfect_probability(2 * (d - 1), d) == 0.5
+    assert cover_perfect_probability(2 * (d - 1), d) == 0.5

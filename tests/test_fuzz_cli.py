@@ -1,4 +1,4 @@
-"""Fuzzing the command line (issue 10, "CLI").
+"""Fuzzing the command line.
 
 Any argument vector gives exit code 0 or 2 (user error: one line naming the bad value,
 no traceback); files are written atomically, so an error or an interrupt leaves no

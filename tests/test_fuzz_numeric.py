@@ -1,4 +1,4 @@
-"""Fuzzing the numbers: compiled functions, solvers and estimators (issue 10).
+"""Fuzzing the numbers: compiled functions, solvers and estimators.
 
 Each input either gives a correct finite result or raises one of our errors naming the
 bad value; never a NumPy warning (pytest turns RuntimeWarning into an error), never a
@@ -11,7 +11,8 @@ from hypothesis import given, strategies as st
 
 from numerics import compile_binary, compile_multiclass
 from numerics.solve.estimator import LogitRegularizedClassifier, MaxMarginClassifier
-from numerics.solve.solvers import minimize_binary, minimize_multiclass
+from numerics.solve.binary import minimize_binary
+from numerics.solve.multiclass import minimize_multiclass
 from theory import (ConvergenceError, InvalidParameterError, InvalidTypeError, from_expression,
                     list_regularizers)
 from core.errors import LogitRegError
@@ -153,7 +154,7 @@ def test_k_below_two(K):
 
 @given(d=st.integers(-5, 0))
 def test_non_positive_sizes(d):
-    from numerics.models.data import binary_signal_noise
+    from numerics.models.signal_noise import binary_signal_noise
 
     with pytest.raises(InvalidParameterError, match="'d'"):
         binary_signal_noise(d=d, n=10, seed=0)

@@ -1,4 +1,4 @@
-"""Fuzzing the user-expression parser (issue 10, "Expressions").
+"""Fuzzing the user-expression parser (user expressions).
 
 Every input either becomes a whitelisted SymPy expression in the form's own symbols or
 raises one of our errors, within a time bound, and nothing in the text is ever executed.

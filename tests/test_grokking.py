@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from scipy import special
 
 from numerics import compile_binary
-from numerics.models.data import binary_signal_noise
+from numerics.models.signal_noise import binary_signal_noise
 from numerics.claims import grokking as g
-from numerics.solve.solvers import minimize_binary
+from numerics.solve.binary import minimize_binary
 
 from tests.tolerances import assert_close
 
@@ -166,6 +166,14 @@ def test_exact_minimiser_is_gd_limit_for_largest_alpha(tiny):
 
 @pytest.mark.slow
 def test_b8_check_default_passes(tmp_path):
-    res = g.check_b8(report_dir=tmp_path)
+    from numerics.figures.claim_figures import draw_claim_figures
+
+    res = g.check_b8()
     assert res.passed, res.evidence
-    assert res.figures and all(p.endswith(".png") for p in res.figures)
+    data = res.data["B8_grokking"]
+    assert [r["alpha"] for r in data["runs"]] == sorted(g.SIZES["default"].alphas + (0.0,),
+                                                       reverse=True)
+    assert data["fit"] is not None and data["fit"][0] < 0   # delay grows as alpha -> 0
+    paths = draw_claim_figures(res, tmp_path)
+    assert [p.rsplit("/", 1)[-1] for p in paths] == ["B8_grokking.png"]
+    assert (tmp_path / "B8_grokking.png").stat().st_size > 10_000

@@ -10,7 +10,9 @@ import sympy as sp
 
 import theory
 from numerics.claims import implicit_bias as ib
-from numerics.solve.maxmargin import kesler_vectors
+from numerics.claims import implicit_bias_gd as gd
+from numerics.figures.claim_figures import draw_claim_figures
+from numerics.solve.separability import kesler_vectors
 from theory import perm_losses as pl
 from core.errors import InvalidParameterError, InvalidTypeError
 
@@ -54,7 +56,7 @@ def test_compiled_gradient_matches_finite_differences(name):
     m = pl.margin_symbols(k)
     psi = pl.template(name, k).subs(theory.ALPHA, alpha)
     f = sp.lambdify(m, theory.to_elementary(psi), modules="mpmath")
-    g = sp.lambdify(ib._x_symbols(k), ib.perm_gradient_x(name, k, alpha), modules="mpmath")
+    g = sp.lambdify(gd._x_symbols(k), gd.perm_gradient_x(name, k, alpha), modules="mpmath")
     rng = np.random.default_rng(0)
     with mpmath.workdps(30):
         for _ in range(5):
@@ -85,17 +87,17 @@ def test_gap_decreases_and_approaches_predicted_constant(g1):
     and gap |W_t|/|W_hat| is already within 1% of the predicted O(1) term."""
     setting, ds, svm, lr = g1
     grid = np.array([100, 1000, 10_000])
-    W = ib.perm_gd(ds.X, ds.y, 3, ["exponential"], lr=lr, record_at=grid)["exponential"]
+    W = gd.perm_gd(ds.X, ds.y, 3, ["exponential"], lr=lr, record_at=grid)["exponential"]
     st = ib.evaluate_gap(W, svm.W, grid)
     assert st["monotone"]
-    _, C_pred, _ = ib.asymptotic_offset(ds.X, ds.y, 3, svm.W, lr=lr)
+    _, C_pred, _ = gd.asymptotic_offset(ds.X, ds.y, 3, svm.W, lr=lr)
     assert abs(st["C"][-1] / C_pred - 1) <= 0.01
     assert abs(st["growth"][-1] - 1) <= 0.01
 
 
 def test_asymptotic_offset_solves_its_stationarity_condition(g1):
     setting, ds, svm, lr = g1
-    Wt, C, nsv = ib.asymptotic_offset(ds.X, ds.y, 3, svm.W, lr=lr)
+    Wt, C, nsv = gd.asymptotic_offset(ds.X, ds.y, 3, svm.W, lr=lr)
     V = kesler_vectors(ds.X, ds.y, 3)
     sv = V[np.abs(V @ svm.W.ravel() - 1) <= 1e-7]
     lhs = (lr / ds.n) * np.exp(-sv @ Wt.ravel()) @ sv
@@ -110,13 +112,13 @@ def test_label_smoothing_contrast_finite_and_on_vertices(g1):
     assert r["logits_to_vertex"] <= 1e-9
     assert r["gd_vs_newton"] <= 1e-6  # 3000 steps of a linearly convergent GD
     assert_close(r["q_high"] - r["q_low"], math.log(1 + 3 * 0.8 / 0.2), rtol=1e-12,
-                 what="LS gap log(1 + K(1-a)/a) (RELATED.md G3)")
+                 what="LS gap log(1 + K(1-a)/a) (docs/theory.md §6 (G3))")
 
 
 def test_direction_gap_basic():
     W = np.arange(6.0).reshape(2, 3) + 1
-    assert ib.direction_gap(W, 3 * W) == pytest.approx(0.0, abs=1e-15)
-    assert ib.direction_gap(W, -W) == pytest.approx(2.0)
+    assert gd.direction_gap(W, 3 * W) == pytest.approx(0.0, abs=1e-15)
+    assert gd.direction_gap(W, -W) == pytest.approx(2.0)
 
 
 # ------------------------------------------------------------------------ bad input
@@ -127,8 +129,8 @@ def test_direction_gap_basic():
     (lambda: pl.tail_bound(3, side="middle"), InvalidParameterError, "middle"),
     (lambda: pl.neg_partial("exponential", 3, 5), InvalidParameterError, "5"),
     (lambda: pl.loss_in_logits("exponential", 3, 3), InvalidParameterError, "3"),
-    (lambda: ib.perm_gradient_x("label_smoothing", 3), InvalidParameterError, "None"),
-    (lambda: ib.perm_gradient_x("label_smoothing", 3, 1.5), InvalidParameterError, "1.5"),
+    (lambda: gd.perm_gradient_x("label_smoothing", 3), InvalidParameterError, "None"),
+    (lambda: gd.perm_gradient_x("label_smoothing", 3, 1.5), InvalidParameterError, "1.5"),
     (lambda: ib.G1Setting(n=0), InvalidParameterError, "0"),
     (lambda: ib.G1Setting(alpha=0.0), InvalidParameterError, "0.0"),
 ])
@@ -141,12 +143,24 @@ def test_perm_gd_bad_input(g1):
     _, ds, _, lr = g1
     X, y = ds.X, ds.y
     with pytest.raises(InvalidParameterError, match="names"):
-        ib.perm_gd(X, y, 3, "exponential", lr=lr, record_at=np.array([1]))
+        gd.perm_gd(X, y, 3, "exponential", lr=lr, record_at=np.array([1]))
     with pytest.raises(InvalidParameterError, match="lr"):
-        ib.perm_gd(X, y, 3, ["exponential"], lr=-1.0, record_at=np.array([1]))
+        gd.perm_gd(X, y, 3, ["exponential"], lr=-1.0, record_at=np.array([1]))
     with pytest.raises(InvalidParameterError, match="record_at"):
-        ib.perm_gd(X, y, 3, ["exponential"], lr=lr, record_at=np.array([5, 2]))
+        gd.perm_gd(X, y, 3, ["exponential"], lr=lr, record_at=np.array([5, 2]))
     with pytest.raises(InvalidParameterError, match="alphas"):
-        ib.perm_gd(X, y, 3, ["exponential"], lr=lr, record_at=np.array([1]), alphas=[1, 2])
+        gd.perm_gd(X, y, 3, ["exponential"], lr=lr, record_at=np.array([1]), alphas=[1, 2])
     with pytest.raises(InvalidParameterError, match="labels|y"):
-        ib.perm_gd(X, y + 5, 3, ["exponential"], lr=lr, record_at=np.array([1]))
+        gd.perm_gd(X, y + 5, 3, ["exponential"], lr=lr, record_at=np.array([1]))
+
+
+def test_check_g1_returns_its_figure_data(tmp_path):
+    result = ib.check_g1()
+    assert result.passed, {k: v for k, v in result.evidence.items() if k.startswith("ok:")}
+    data = result.data["G1_implicit_bias"]
+    assert set(data["gap"]) == set(pl.ET_TEMPLATES)
+    for name, gap in data["gap"].items():
+        assert gap.shape == data["t"].shape == data["norm"][name].shape
+        assert gap[-1] < gap[0]  # the direction gap closes
+    assert draw_claim_figures(result, tmp_path) == [str(tmp_path / "G1_implicit_bias.png")]
+    assert (tmp_path / "G1_implicit_bias.png").stat().st_size > 1000

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from numerics.compile.compiled import compile_multiclass
-from numerics.models.data import binary_signal_noise
+from numerics.models.signal_noise import binary_signal_noise
 from numerics.claims import label_noise as ln
 from tests.tolerances import assert_close
 
@@ -63,19 +63,24 @@ def test_regularised_accuracy_is_sigma_n_invariant_under_noise():
         assert abs(acc[0] - acc[1]) < 1e-12 and abs(dil[0] - dil[1]) < 1e-12
     # A direct solve on the rescaled draw gives the same accuracy (B9, Newton 1e-10).
     base = binary_signal_noise(40, 16, sigma_f=0.5, label_noise=0.2, seed=3)
-    from numerics.claims.invariance import gaussian_accuracy
-    from numerics.solve.solvers import minimize_binary
+    from numerics.models.accuracy import gaussian_accuracy
+    from numerics.solve.binary import minimize_binary
     S = minimize_binary(base.rescaled(sigma_n=2.0).u, "quadratic", 0.2).coef
     acc = gaussian_accuracy(S, mu_f=1.0, sigma_f=0.5, sigma_n=2.0)
     assert abs(acc - out["quadratic"][0][1]) < 1e-8
 
 
 def test_benefit_map_report(tmp_path):
-    result = ln.check_g3_map(report_dir=tmp_path)
+    from numerics.figures.claim_figures import draw_claim_figures
+
+    result = ln.check_g3_map()
     assert result.passed, result.evidence
+    data = result.data["G3_label_noise_benefit"]
+    assert [p["label"] for p in data["panels"]] == ["lambda=0.7", "lambda=0.4"]
+    draw_claim_figures(result, tmp_path)
     png = tmp_path / "G3_label_noise_benefit.png"
-    tsv = tmp_path / "G3_label_noise_benefit.tsv"
     assert png.stat().st_size > 10_000
-    rows = tsv.read_text().strip().splitlines()
-    assert len(rows) == 1 + 2 * 3 * 3 * 3  # header + lambdas x etas x sigma_ns x methods
-    assert all(float(r.split("\t")[5]) >= 0 for r in rows[1:])  # SEMs present
+    # The map's table (in the note): header, separator, lambdas x etas x sigma_ns x methods.
+    rows = [r for r in result.note.splitlines() if r.startswith("|")]
+    assert len(rows) == 2 + 2 * 3 * 3 * 3
+    assert all(float(r.split("|")[6]) >= 0 for r in rows[2:])  # SEMs present

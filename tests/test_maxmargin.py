@@ -1,5 +1,6 @@
-"""alpha = 0 limits (numerics/solve/maxmargin.py): separability (Cover, B7), hard-margin SVMs
-(B7, G1), logistic MLE. Every expected value comes from an independent route."""
+"""alpha = 0 limits (numerics/solve/separability.py, max_margin.py, multiclass_max_margin.py,
+logistic_mle.py): separability (Cover, B7), hard-margin SVMs (B7, G1), logistic MLE.
+Every expected value comes from an independent route."""
 
 import math
 
@@ -11,8 +12,12 @@ from scipy import optimize, stats
 from scipy.special import expit
 from sklearn.svm import SVC
 
-from numerics.models.data import binary_signal_noise, multiclass_signal_noise
-from numerics.solve.maxmargin import cover_probability, is_linearly_separable, is_multiclass_separable, kesler_vectors, max_margin_direction, multiclass_max_margin, separation_margin, unregularized_mle
+from numerics.models.multiclass import multiclass_signal_noise
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.solve.logistic_mle import unregularized_mle
+from numerics.solve.max_margin import max_margin_direction
+from numerics.solve.multiclass_max_margin import multiclass_max_margin
+from numerics.solve.separability import cover_probability, is_linearly_separable, is_multiclass_separable, kesler_vectors, separation_margin
 from core.errors import InvalidParameterError, InvalidTypeError
 
 #: clarabel at tol_gap/tol_feas = 1e-10, then polished on its active set: the KKT conditions

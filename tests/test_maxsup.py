@@ -11,14 +11,14 @@ from hypothesis import example, given, strategies as st
 
 import theory
 from numerics.compile.compiled import compile_binary, compile_multiclass, lambdify_numpy
-from numerics.models.data import binary_signal_noise
-from numerics.claims import related
-from numerics.solve.solvers import minimize_binary
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.claims import maxsup as maxsup_numeric
+from numerics.solve.binary import minimize_binary
 from proofs_check import maxsup
 from tests.tolerances import assert_close
 
 #: Identities evaluated in float64 on logits |z| <= 30: sums of <= 12 terms of size <= 60
-#: carry rounding ~1e-14; the acceptance bound of the issue is 1e-12.
+#: carry rounding ~1e-14; the acceptance bound of check G2 is 1e-12.
 IDENTITY_ATOL = 1e-12
 
 
@@ -141,38 +141,38 @@ def test_sign_facts_negative_control(monkeypatch):
 
 @pytest.mark.parametrize("alpha", [0.05, 0.2, 0.45])
 def test_registry_targets_equal_hand_derivation(alpha):
-    assert_close(compile_binary("maxsup").target(alpha), related.maxsup_target_hand(alpha),
+    assert_close(compile_binary("maxsup").target(alpha), maxsup_numeric.maxsup_target_hand(alpha),
                  rtol=1e-13)
     for k in (2, 4):
         assert_close(compile_multiclass("maxsup", k).gap(alpha),
-                     related.maxsup_gap_hand(alpha, k), rtol=1e-13)
+                     maxsup_numeric.maxsup_gap_hand(alpha, k), rtol=1e-13)
 
 
 @pytest.mark.parametrize("alpha", [0.5, 0.7, 0.95])
 def test_degenerate_range(alpha):
     comp = compile_binary("maxsup")
-    assert comp.target(alpha) == 0.0 and related.maxsup_target_hand(alpha) == 0.0
+    assert comp.target(alpha) == 0.0 and maxsup_numeric.maxsup_target_hand(alpha) == 0.0
     # 0 in the subdifferential: l'(0-) <= 0 <= l'(0+).
     assert comp.dloss(-1e-300, alpha) <= 0 <= comp.dloss(1e-300, alpha)
-    assert abs(related.brent_target(comp.loss, alpha)) <= 1e-6
+    assert abs(maxsup_numeric.brent_target(comp.loss, alpha)) <= 1e-6
 
 
 def test_exact_minimiser_matches_cone_program():
     ds = binary_signal_noise(40, 12, sigma_f=0.5, label_noise=0.2, seed=7)
     sol = minimize_binary(ds.u, "maxsup", 0.2)
-    S, obj = related.maxsup_conic_binary(ds.u, 0.2)
+    S, obj = maxsup_numeric.maxsup_conic_binary(ds.u, 0.2)
     assert sol.gradient_norm <= 1e-10
     # Interior-point gap 1e-10: objective to ~1e-8; the minimiser to ~1e-4 (flat directions).
     assert abs(sol.loss - obj) < 1e-7
     assert np.linalg.norm(sol.coef - S) <= 1e-3 * np.linalg.norm(sol.coef)
     # Negative control: the cone program at another alpha gives another objective.
-    assert abs(related.maxsup_conic_binary(ds.u, 0.3)[1] - sol.loss) > 1e-3
+    assert abs(maxsup_numeric.maxsup_conic_binary(ds.u, 0.3)[1] - sol.loss) > 1e-3
 
 
 def test_experiment_signs_on_data():
     ds = binary_signal_noise(60, 24, sigma_f=0.5, label_noise=0.2, seed=8)
-    out = related.binary_comparison(ds, dict(mu_f=1.0, sigma_f=0.5, sigma_n=1.0), 0.2)
+    out = maxsup_numeric.binary_comparison(ds, dict(mu_f=1.0, sigma_f=0.5, sigma_n=1.0), 0.2)
     assert out["label_smoothing"]["extra_down"] == out["label_smoothing"]["mis"] > 0
     assert out["maxsup"]["extra_down"] == 0
-    assert all(out[m]["full_down"] == 0 for m in related.METHODS)
-    assert all(0.5 < out[m]["acc"] <= 1 for m in related.METHODS)
+    assert all(out[m]["full_down"] == 0 for m in maxsup_numeric.METHODS)
+    assert all(0.5 < out[m]["acc"] <= 1 for m in maxsup_numeric.METHODS)

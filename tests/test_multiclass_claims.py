@@ -5,16 +5,17 @@ import numpy as np
 import pytest
 
 from numerics import compile_multiclass
-from numerics.models.data import multiclass_signal_noise
+from numerics.models.multiclass import multiclass_signal_noise
 from numerics.claims import multiclass as mc
-from numerics.solve.solvers import minimize_multiclass
+from numerics.claims import multiclass_targets as mt
+from numerics.solve.multiclass import minimize_multiclass
 
 
 # ----------------------------------------------------------------------------------- M1
-@pytest.mark.parametrize("name", mc.M1_NAMES)
+@pytest.mark.parametrize("name", mt.M1_NAMES)
 @pytest.mark.parametrize("k", [3, 5])
 def test_m1_direct_minimiser_is_simplex_target(name, k):
-    r = mc.m1_case(name, k, 0.3, starts=2, seed=k)
+    r = mt.m1_case(name, k, 0.3, starts=2, seed=k)
     assert r["rel_err"] <= 1e-12
     assert r["grad_norm"] < 1e-25
     if name == "quadratic":
@@ -26,8 +27,8 @@ def test_m1_direct_minimiser_is_simplex_target(name, k):
 
 def test_m1_solver_is_independent_of_start():
     """Two very different asymmetric starts give the same 40-digit point."""
-    z1, g1, _ = mc.mp_minimize_sample_loss("quadratic", 4, 0.2, [3.0, -1.0, 0.5, 2.0])
-    z2, g2, _ = mc.mp_minimize_sample_loss("quadratic", 4, 0.2, [-2.0, 4.0, -3.0, 0.1])
+    z1, g1, _ = mt.mp_minimize_sample_loss("quadratic", 4, 0.2, [3.0, -1.0, 0.5, 2.0])
+    z2, g2, _ = mt.mp_minimize_sample_loss("quadratic", 4, 0.2, [-2.0, 4.0, -3.0, 0.1])
     with mpmath.workdps(40):
         assert max(abs(a - b) for a, b in zip(z1, z2)) < mpmath.mpf("1e-30")
     assert g1 < 1e-30 and g2 < 1e-30
@@ -39,10 +40,10 @@ def test_m1_negative_control_wrong_point_is_rejected():
     k, a = 4, 0.2
     qh, ql = compile_multiclass("maxsup", k).targets(a)
     z = [float(qh) * 1.1] + [float(ql)] * (k - 1)
-    cert = mc.maxsup_certificate(k, a, z, perturbations=80)
+    cert = mt.maxsup_certificate(k, a, z, perturbations=80)
     assert cert["subgradient_norm"] > 1e-3
     assert cert["min_loss_increase"] < 0.0
-    other = mc.m1_case("quadratic", k, 0.2, starts=1)
+    other = mt.m1_case("quadratic", k, 0.2, starts=1)
     qh2, _ = compile_multiclass("quadratic", k).targets(0.25)
     assert abs(other["q_high"] - float(qh2)) / abs(float(qh2)) > 1e-3
 
@@ -104,6 +105,6 @@ def test_fast_checks_pass(check):
 
 
 def test_m1_check_passes():
-    r = mc.check_m1()
+    r = mt.check_m1()
     assert r.passed, r.evidence
     assert r.evidence["cases (f, K, alpha)"] == 27

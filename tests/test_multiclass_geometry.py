@@ -6,6 +6,7 @@ from scipy import optimize, special
 
 from numerics import compile_multiclass
 from numerics.claims import multiclass_geometry as mg
+from numerics.claims import multiclass_threshold as mt
 from core.errors import InvalidParameterError
 
 from tests.tolerances import assert_close
@@ -47,7 +48,7 @@ def test_vertex_targets_are_the_compiled_simplex():
 # ----------------------------------------------------------------------------------- M5
 @pytest.mark.parametrize("reg, alpha", [("quadratic", 0.2), ("label_smoothing", 0.1)])
 def test_prop_d2_signal_block(reg, alpha):
-    r = mg.signal_block_errors(40, 12, 3, reg, alpha, seed=5, n_test=500)
+    r = mt.signal_block_errors(40, 12, 3, reg, alpha, seed=5, n_test=500)
     assert r["block_err"] <= 1e-8 and r["perp"] <= 1e-10
     assert r["test_logit_err"] <= 1e-8 and r["test_accuracy"] == 1.0
 
@@ -56,7 +57,7 @@ def test_prop_d2_against_an_independent_optimiser():
     """L-BFGS on the explicit quadratic-f loss (scipy's logsumexp, not our compiled
     functions) lands on Z* M^-1 as well."""
     k, alpha = 3, 0.2
-    ds = mg._draw(30, 8, k, 2)
+    ds = mt._draw(30, 8, k, 2)
     Xa = np.column_stack([np.ones(ds.n), ds.X])
     Y = np.eye(k)[ds.y]
 
@@ -70,35 +71,35 @@ def test_prop_d2_against_an_independent_optimiser():
     res = optimize.minimize(f, np.zeros(k * Xa.shape[1]), jac=True, method="L-BFGS-B",
                             options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 5000})
     W = res.x.reshape(k, -1)
-    ref = mg.signal_block_solution(ds.means, "quadratic", k, alpha)
+    ref = mt.signal_block_solution(ds.means, "quadratic", k, alpha)
     assert_close(W[:, : k], ref, rtol=1e-5, atol=1e-6, what="[b, W_S] vs Z* M^-1 (L-BFGS)")
     assert np.linalg.norm(W[:, k:]) <= 1e-5
 
 
 def test_regularised_step_at_d_plus_one():
     d = 10
-    assert not mg.regularised_perfect(mg._draw(d, d, 3, 1))
-    assert mg.regularised_perfect(mg._draw(d + 1, d, 3, 1))
+    assert not mt.regularised_perfect(mt._draw(d, d, 3, 1))
+    assert mt.regularised_perfect(mt._draw(d + 1, d, 3, 1))
 
 
 @pytest.mark.parametrize("n, expected", [(15, False), (48, True)])
 def test_svm_verdict_matches_kkt_lp(n, expected):
-    ds = mg._draw(n, 12, 3, 4)
-    assert mg.svm_perfect(ds) == expected
-    assert mg.kkt_lp_perfect(ds) == expected
+    ds = mt._draw(n, 12, 3, 4)
+    assert mt.svm_perfect(ds) == expected
+    assert mt.kkt_lp_perfect(ds) == expected
 
 
 def test_critical_ratio_interpolates():
-    assert mg.critical_ratio([1, 2, 3], [0, 2, 4], 4) == pytest.approx(2.0)
-    assert mg.critical_ratio([1, 2, 3], [0, 1, 3], 4) == pytest.approx(2.5)
-    assert mg.critical_ratio([1, 2], [0, 0], 4) == float("inf")
+    assert mt.critical_ratio([1, 2, 3], [0, 2, 4], 4) == pytest.approx(2.0)
+    assert mt.critical_ratio([1, 2, 3], [0, 1, 3], 4) == pytest.approx(2.5)
+    assert mt.critical_ratio([1, 2], [0, 0], 4) == float("inf")
 
 
 def test_perp_ratio_ignores_common_rows():
     W = np.zeros((3, 5))
     W[:, :2] = np.random.default_rng(0).normal(size=(3, 2))
     W[:, 2:] = 7.0  # equal rows: no effect on predictions
-    assert mg.perp_ratio(W, 3) == 0.0
+    assert mt.perp_ratio(W, 3) == 0.0
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -111,4 +112,4 @@ def test_bad_input():
     with pytest.raises(InvalidParameterError, match="0.0"):
         mg.vertex_targets("quadratic", 3, 0.0)
     with pytest.raises(InvalidParameterError, match="N=1"):
-        mg._draw(1, 5, 3, 0)
+        mt._draw(1, 5, 3, 0)

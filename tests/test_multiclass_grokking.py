@@ -6,20 +6,20 @@ import numpy as np
 import pytest
 from scipy import special
 
-from numerics.models.data import multiclass_signal_noise
+from numerics.models.multiclass import multiclass_signal_noise
 from numerics.claims import multiclass_grokking as mg
+from numerics.claims import multiclass_grokking_dynamics as md
 from core.errors import InvalidParameterError
 
 from tests.tolerances import assert_close
 
 #: K=3, lambda = 0.7, weak signal as in the default: groks within a few thousand epochs.
-TINY = mg.M7Setting(k=3, d=28, n=40, alphas=(0.1, 0.05), lr=1.0, max_epochs=40_000,
-                    mean_scale=0.3, n_test=2000, first_chunk=500, seed=2)
+TINY = mg.M7_SIZES["test"]
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    res = mg.m7_runs(TINY)
+    res = md.m7_runs(TINY)
     return res, mg.evaluate_m7(res, TINY)
 
 
@@ -36,7 +36,7 @@ def test_compiled_loss_and_gradient_match_explicit_formula():
     rng = np.random.default_rng(0)
     Z = rng.normal(0, 3, (50, 4))
     y = rng.integers(0, 4, 50)
-    loss, grad = mg.multiclass_logit_functions("quadratic", 4, 0.3)
+    loss, grad = md.multiclass_logit_functions("quadratic", 4, 0.3)
     l_ref, g_ref = _explicit(Z, y, 0.3)
     assert_close(loss(Z, y), l_ref, rtol=1e-13, what="loss")
     assert_close(grad(Z, y), g_ref, rtol=1e-12, atol=1e-14, what="gradient")
@@ -47,7 +47,7 @@ def test_error_bounds_bracket_monte_carlo():
     ds = multiclass_signal_noise(10, d, k, sigma_f=0.0, sigma_n=s_n, seed=1)
     rng = np.random.default_rng(3)
     W, b = rng.normal(0, 0.5, (k, d)), rng.normal(0, 0.1, k)
-    lo, up, _ = mg.error_bounds(W, b, ds.means, k, s_n)
+    lo, up, _ = md.error_bounds(W, b, ds.means, k, s_n)
     test = ds.fresh(200_000, seed=9)
     err = np.mean(np.argmax(test.X @ W.T + b, axis=1) != test.y)
     se = np.sqrt(err * (1 - err) / 200_000)
@@ -57,21 +57,21 @@ def test_error_bounds_bracket_monte_carlo():
 def test_certified_ball_keeps_the_error_bound():
     k, alpha, tol = 3, 0.1, 1e-6
     ds = multiclass_signal_noise(10, 8, k, sigma_f=0.0, sigma_n=1.0, mean_scale=0.3, seed=0)
-    star = mg.star_weights(ds.means, k, alpha)
-    r_c, z = mg.certified_radius(k, alpha, 0.3, 1.0, tol)
+    star = md.star_weights(ds.means, k, alpha)
+    r_c, z = md.certified_radius(k, alpha, 0.3, 1.0, tol)
     assert_close((k - 1) * special.ndtr(-z), tol, rtol=1e-10, what="z_tol")
     rng = np.random.default_rng(1)
     for _ in range(200):
         D = rng.normal(size=star.shape)
         Wt = star + 0.999 * r_c * D / np.linalg.norm(D)
-        _, up, zeta = mg.error_bounds(Wt[:, 1:], Wt[:, 0], ds.means, k, 1.0)
+        _, up, zeta = md.error_bounds(Wt[:, 1:], Wt[:, 0], ds.means, k, 1.0)
         assert zeta >= z and up <= tol
 
 
 def test_hessian_at_star_matches_finite_differences():
     k, alpha = 3, 0.1
     ds = multiclass_signal_noise(12, 4, k, sigma_f=0.0, sigma_n=1.0, seed=2)
-    star = mg.star_weights(ds.means, k, alpha)
+    star = md.star_weights(ds.means, k, alpha)
     Xa = np.column_stack([np.ones(ds.n), ds.X])
 
     def g(w):
@@ -82,7 +82,7 @@ def test_hessian_at_star_matches_finite_differences():
     h = 1e-6
     H_fd = np.array([(g(star.ravel() + h * e) - g(star.ravel() - h * e)) / (2 * h)
                      for e in np.eye(star.size)])
-    assert_close(mg.hessian_at_star(ds.X, ds.y, k, alpha, centred=False), H_fd, rtol=1e-6,
+    assert_close(md.hessian_at_star(ds.X, ds.y, k, alpha, centred=False), H_fd, rtol=1e-6,
                  atol=1e-8, what="Hessian at W*")
 
 
@@ -112,9 +112,9 @@ def test_negative_control_generalising_alpha0_fails(tiny):
 
 def test_bad_input():
     with pytest.raises(InvalidParameterError, match="1.0"):
-        mg.multiclass_logit_functions("quadratic", 3, 1.0)
-    _, grad = mg.multiclass_logit_functions("quadratic", 3, 0.1)
+        md.multiclass_logit_functions("quadratic", 3, 1.0)
+    _, grad = md.multiclass_logit_functions("quadratic", 3, 0.1)
     with pytest.raises(InvalidParameterError, match="overflow"):
         grad(np.full((2, 3), 800.0), np.array([0, 1]))
     with pytest.raises(InvalidParameterError, match="0.0"):
-        mg.star_weights(np.eye(3), 3, 0.0)
+        md.star_weights(np.eye(3), 3, 0.0)

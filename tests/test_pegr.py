@@ -6,8 +6,8 @@ import sympy as sp
 from hypothesis import given, strategies as st
 
 from numerics.compile.compiled import compile_binary
-from numerics.models.data import binary_signal_noise
-from numerics.claims import related
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.claims import pegr
 from theory import ALPHA, T, InvalidParameterError, InvalidTypeError, cross_entropy
 from theory.pegr import LAM, R2, derive_pegr, pegr_objective
 from tests.tolerances import FD_RTOL, assert_close
@@ -50,7 +50,7 @@ def test_pegr_objective_definition():
 def test_compiled_derivative_matches_finite_differences(t, lam, r, alpha):
     for reg in (None, "quadratic"):
         a = 0.0 if reg is None else alpha
-        phi, dphi, _ = related.pegr_functions(reg)
+        phi, dphi, _ = pegr.pegr_functions(reg)
         h = 1e-5
         fd = (phi(t + h, a, lam, r) - phi(t - h, a, lam, r)) / (2 * h)
         assert_close(dphi(t, a, lam, r), fd, rtol=FD_RTOL, atol=1e-9)
@@ -61,7 +61,7 @@ def test_compiled_derivative_matches_finite_differences(t, lam, r, alpha):
 def test_gradient_variance_identity():
     ds = binary_signal_noise(30, 10, seed=1)
     S = np.random.default_rng(2).normal(size=10)
-    rel_id, rel_term = related.gradient_variance_identity(ds.u, S, 0.3)
+    rel_id, rel_term = pegr.gradient_variance_identity(ds.u, S, 0.3)
     assert rel_id < 1e-12 and rel_term < 1e-12
 
 
@@ -69,16 +69,16 @@ def test_gd_confirms_verdicts():
     ds = binary_signal_noise(20, 50, sigma_f=0.5, seed=4)
     U = ds.u
     lam = 1.0 / float(np.mean(np.sum(U * U, axis=1)))
-    traj = related.pegr_gradient_descent(U, lam, lr=0.05, record_at=[100, 1000, 3000])
+    traj = pegr.pegr_gradient_descent(U, lam, lr=0.05, record_at=[100, 1000, 3000])
     norms = [np.linalg.norm(traj[e]) for e in (100, 1000, 3000)]
     assert norms[0] < norms[1] < norms[2]  # CE-PEGR: no finite limit
     t_star = compile_binary("quadratic").target(0.2)
-    S = related.pegr_gradient_descent(U, lam, regularizer="quadratic", alpha=0.2, lr=0.05,
+    S = pegr.pegr_gradient_descent(U, lam, regularizer="quadratic", alpha=0.2, lr=0.05,
                                       record_at=[3000])[3000]
     assert np.max(np.abs(U @ S - t_star)) < 1e-8  # logits cluster at the unchanged target
 
 
 def test_check_g4_passes():
-    result = related.check_g4()
+    result = pegr.check_g4()
     assert result.passed, result.evidence
     assert "outside a linear toolkit" in result.note

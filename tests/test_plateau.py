@@ -6,11 +6,15 @@ import math
 import numpy as np
 import pytest
 
-from numerics.models.data import binary_signal_noise
+from numerics.models.signal_noise import binary_signal_noise
 from numerics.claims.clustering import blas_single_thread
-from numerics.claims.plateau import LIMIT_ALPHAS, AlphaSweep, _plot_b6, alpha_sweep, check_b12, default_alphas, evaluate_b6, evaluate_b12, linear_response_slope, noise_panel, nu_ordering, quadratic_angle_sweep, sigma_f_scan, whitened_max_margin
-from numerics.solve.maxmargin import max_margin_direction
-from numerics.solve.solvers import minimize_binary, minimize_weight_decay
+from core.claims import CheckResult
+from numerics.claims.plateau import LIMIT_ALPHAS, PLATEAU_RANGE, AlphaSweep, alpha_sweep, d2_panel, default_alphas, evaluate_b6, noise_panel, nu_ordering, quadratic_angle_sweep, sweep_record, whitened_max_margin
+from numerics.claims.sigma_f import check_b12, evaluate_b12, linear_response_slope, sigma_f_scan
+from numerics.figures.claim_figures import draw_claim_figures
+from numerics.solve.max_margin import max_margin_direction
+from numerics.solve.binary import minimize_binary
+from numerics.solve.weight_decay import minimize_weight_decay
 
 
 @pytest.fixture(autouse=True)
@@ -108,19 +112,24 @@ def test_d2_angle_to_quadratic_minimiser_shrinks_with_n():
                      for s in range(8)])
     assert large < small / 3
     # A solver that *is* the quadratic minimiser has angle 0 (to rounding).
-    from numerics.solve.solvers import minimize_squared
+    from numerics.solve.squared import minimize_squared
     ds = binary_signal_noise(200, 2, seed=1)
     assert quadratic_angle_sweep(ds.u, alphas,
                                  solver=lambda U, f, a: minimize_squared(U, 1.0).coef) < 1e-12
 
 
-def test_plot_b6_writes_a_png(tmp_path):
+def test_b6_report_figure_draws_from_plain_data(tmp_path):
     alphas = default_alphas()
     ds = binary_signal_noise(60, 40, sigma_f=1.0, seed=1)
-    sw = alpha_sweep(ds.u, alphas, limit=False)
-    paths = _plot_b6({"gaussian": [sw]}, {"g d=40": [sw]}, {100: (0.04, 0.01),
-                     1000: (0.01, 0.003)}, alphas, tmp_path, (60, 40), 60)
-    assert paths and paths[0].endswith("B6_plateau.png")
+    rec = sweep_record([alpha_sweep(ds.u, alphas, limit=False)])
+    assert rec["cos"].shape == (1, alphas.size) and rec["limit_gap"] is None
+    settings = dict(n=60, d=40, n_seeds=1, gauss_n=60, gauss_seeds=1)
+    data = {"settings": settings, "alphas": alphas, "targets": alphas,
+            "plateau_range": PLATEAU_RANGE, "noise": {"gaussian": rec},
+            "gaussian": {"g d=40": rec}, "d2": d2_panel([100, 1000], alphas, n_seeds=2, seed=1)}
+    res = CheckResult("B6", "s", {}, "-", True, data={"B6_plateau": data})
+    assert draw_claim_figures(res, tmp_path) == [str(tmp_path / "B6_plateau.png")]
+    assert (tmp_path / "B6_plateau.png").stat().st_size > 0
 
 
 # ------------------------------------------------------------------------------ B12
@@ -157,9 +166,12 @@ def test_b12_evaluation_and_weight_decay_negative_control():
 
 
 def test_check_b12_runs_passes_and_fails_for_weight_decay(tmp_path):
-    res = check_b12(report_dir=tmp_path)
+    res = check_b12()
     assert res.passed, res.evidence
-    assert res.figures
+    data = res.data["B12_sigma_f"]
+    assert len(data["scans"]) == 4 and data["sigma_fs"][0] == 0.0
+    draw_claim_figures(res, tmp_path)
+    assert (tmp_path / "B12_sigma_f.png").stat().st_size > 0
     assert not check_b12(solver=_wd).passed
 
 

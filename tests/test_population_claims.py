@@ -20,7 +20,8 @@ from core import claims as checks
 from numerics.claims import population_check as pc
 from numerics.solve.population import collapse_certificate, population_loss_mp
 from theory import CollapsedMinimizerError
-from numerics.solve.solvers import minimize_binary, minimize_squared
+from numerics.solve.binary import minimize_binary
+from numerics.solve.squared import minimize_squared
 
 from tests.tolerances import assert_close
 

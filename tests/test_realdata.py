@@ -1,4 +1,4 @@
-"""Claims R1, R2 on scikit-learn's real data (THEORY.md Sec. 5): reduced sizes, the
+"""Claims R1, R2 on scikit-learn's real data (docs/theory.md §5): reduced sizes, the
 independent scikit-learn reference for alpha = 0, bad inputs, and the R1/R2 figures."""
 
 import math
@@ -7,9 +7,10 @@ import warnings
 import numpy as np
 import pytest
 
-from numerics.models.data import multiclass_signal_noise
+from numerics.models.multiclass import multiclass_signal_noise
 from numerics.claims import realdata as rd
 from numerics.figures import get_figure
+from numerics.figures.claim_figures import draw_claim_figures
 from theory import InvalidParameterError
 
 #: Newton stops at ||grad|| <= 1e-10 on O(1)-conditioned problems, so normalised logits of
@@ -136,9 +137,14 @@ def test_paired_difference_matches_mcnemar_counts():
     assert se == pytest.approx(math.sqrt(6 - 4 / 10) / 10)
 
 
-def test_check_r1_verdict_follows_its_stated_rule():
+def test_check_r1_verdict_follows_its_stated_rule(tmp_path):
     res = rd.check_r1()
     ev = res.evidence
+    data = res.data["R1_alpha_plateau"]  # the figure R1 layout, drawn by the same drawer
+    assert list(data["curves"]) == list(data["noise"]) == list(rd.DATASETS)
+    for name, r in data["curves"].items():
+        assert r["jump"] == ev[f"{name} jump A(alpha_min)-A(0)"]
+    assert draw_claim_figures(res, tmp_path) == [str(tmp_path / "R1_alpha_plateau.png")]
     direction = [v for k, v in ev.items() if k.endswith("direction jump-then-plateau")]
     resolved = {k.split(" ")[0]: v for k, v in ev.items()
                 if k.endswith("accuracy jump resolved (3 se)")}
@@ -230,8 +236,12 @@ def test_figure_r2_test_data_satisfy_the_claim_and_draw():
     assert "gamma" in ax.get_xlabel() and "accuracy" in ax.get_ylabel()
 
 
-def test_check_r2_passes_with_its_controls():
+def test_check_r2_passes_with_its_controls(tmp_path):
     res = rd.check_r2()
     assert res.passed, res.evidence
+    data = res.data["R2_orthogonal_rescaling"]
+    assert data["settings"]["gammas"] == list(rd.R2_SIZES["default"]["gammas"])
+    draw_claim_figures(res, tmp_path)
+    assert (tmp_path / "R2_orthogonal_rescaling.png").stat().st_size > 0
     key = [k for k in res.evidence if "from all: regularised logit change" in k][0]
     assert res.evidence[key] > CONTROL_MIN  # N < d, P_perp from all data: not invariant

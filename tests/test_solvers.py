@@ -1,4 +1,4 @@
-r"""Exact solvers (issue 3): float64 Newton vs 50-digit mpmath, vs scipy, closed forms,
+r"""Exact solvers: float64 Newton vs 50-digit mpmath, vs scipy, closed forms,
 scikit-learn references (LDA, LogisticRegression) and the population minimiser.
 
 Tolerances (each tied to the method):
@@ -25,7 +25,10 @@ from numerics.solve._mpsolve import certify_binary, minimize_binary_mp
 from numerics.solve._newton import damped_newton, row_space_basis
 from numerics.compile.compiled import compile_binary, compile_multiclass
 from numerics.solve.population import gauss_hermite, population_loss, population_loss_mp, population_minimizer
-from numerics.solve.solvers import gradient_descent, minimize_binary, minimize_multiclass, minimize_squared, minimize_squared_multiclass, minimize_weight_decay
+from numerics.solve.binary import gradient_descent, minimize_binary
+from numerics.solve.multiclass import minimize_multiclass
+from numerics.solve.squared import minimize_squared, minimize_squared_multiclass
+from numerics.solve.weight_decay import minimize_weight_decay
 from theory import (ConvergenceError, InvalidParameterError, InvalidTypeError,
                     list_regularizers)
 
@@ -78,7 +81,7 @@ def test_float64_solution_matches_50_digit_solution(name, problem):
 @FEW
 @given(problem=binary_problems())
 def test_confidence_penalty_local_minimiser_certified(problem):
-    """The confidence penalty is not convex (THEORY.md §1): Newton (with Hessian shifts)
+    """The confidence penalty is not convex (docs/theory.md §1): Newton (with Hessian shifts)
     finds a stationary point; we certify it is a strict local minimiser (positive
     definite Hessian in the row space) and that it agrees with 50 digits."""
     U, alpha = problem
@@ -224,13 +227,13 @@ def test_multiclass_newton_equals_scipy_bfgs():
 
 def test_multiclass_quadratic_dense_and_cg_paths_agree(monkeypatch):
     """Dense Newton and Newton-CG (Hessian-vector products) reach the same minimiser."""
-    import numerics.solve.solvers as solvers
+    import numerics.solve.multiclass as multiclass
 
     rng = np.random.default_rng(4)
     y = rng.integers(0, 4, 120)
     X = rng.normal(size=(120, 6)) + np.eye(4, 6)[y]
     dense = minimize_multiclass(X, y, "quadratic", 0.2)
-    monkeypatch.setattr(solvers, "_DENSE_MAX", 0)
+    monkeypatch.setattr(multiclass, "_DENSE_MAX", 0)
     cg = minimize_multiclass(X, y, "quadratic", 0.2)
     assert dense.method == "newton" and cg.method == "newton-cg"
     assert cg.gradient_norm <= GRAD_TOL

@@ -1,4 +1,4 @@
-"""The sweep engine (issue 8): kill -9 and resume, determinism, failures, database safety,
+"""The sweep engine: kill -9 and resume, determinism, failures, database safety,
 concurrent writers, spec validation, CLI exit codes, exports."""
 
 import json
@@ -308,7 +308,7 @@ def test_bad_spec_values_raise_our_errors_naming_the_value(change, bad):
 
 
 def test_bad_spec_types_raise_type_errors():
-    with pytest.raises(InvalidTypeError, match="n=2.5"):
+    with pytest.raises(InvalidTypeError, match=r"'n' parameter of sweep spec .* Got 2\.5 instead"):
         SweepSpec.from_dict({"experiment": "accuracy", "grid": {"n": 2.5, "d": 10}})
     with pytest.raises(InvalidParameterError, match="alpha=0.0"):  # cross-parameter check
         SweepSpec.from_dict({"experiment": "threshold", "grid": {"n": 20, "d": 10,
@@ -363,7 +363,7 @@ def test_cli_run_resume_show_export_and_exit_codes(tmp_path, capsys, monkeypatch
     bad = tmp_path / "bad.toml"
     bad.write_text('experiment = "benefit"\n[grid]\nn = 30\nd = 20\nsigma_n = -2.0\n')
     for argv, needle in [
-        ((str(bad),), "sigma_n=-2.0"),
+        ((str(bad),), "must be a finite float > 0.0. Got -2.0 instead."),
         ((str(tmp_path / "missing.toml"),), "does not exist"),
         (("show", "nothing.sqlite"), "does not exist"),
         (("show", str(spec)), "not an SQLite file"),
@@ -401,3 +401,20 @@ def test_csv_and_parquet_exports_agree_with_the_database(tmp_path):
             assert rec["accuracy"] is None and row["accuracy"] == ""
             assert rec["error"].startswith("ConvergenceError")
     assert json.loads(open_store(db, create=False).runs()[0]["spec"])["name"] == "failing"
+
+
+def test_claim_experiments_default_to_the_claims_settings():
+    """The benefit/threshold experiments' defaults are typed as literals (a cheap import);
+    they must be claim B10's and B7's."""
+    from numerics.claims import benefit, threshold
+    from numerics.sweep import get_experiment
+
+    ben, thr = get_experiment("benefit"), get_experiment("threshold")
+    assert ben.param("alpha").default == benefit.ALPHA
+    assert ben.param("regularizer").default == benefit.REGULARIZER
+    assert ben.param("mu_f").default == benefit.MODEL["mu_f"]
+    assert ben.outputs == benefit.OUTPUTS
+    assert thr.param("alpha").default == threshold.ALPHA
+    assert thr.param("gamma").default == threshold.GAMMA
+    assert thr.param("regularizer").default == threshold.REGULARIZER
+    assert {k: thr.param(k).default for k in threshold.MODEL} == threshold.MODEL

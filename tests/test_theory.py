@@ -1,4 +1,4 @@
-"""Registry, safe parser, derivations and properties (THEORY.md §1, §4)."""
+"""Registry, safe parser, derivations and properties (docs/theory.md §1, §4)."""
 
 import pytest
 import sympy as sp

@@ -7,7 +7,7 @@ Public API::
     derive_binary, derive_multiclass, properties,
     T, ALPHA, G, logit_symbols, Softplus, Sigmoid, LogSumExp, to_elementary
 
-See THEORY.md §1 (binary) and §4 (multiclass).
+See docs/theory.md §1 (binary) and §4 (multiclass).
 """
 
 from core.lazy import lazy_attributes

@@ -5,7 +5,7 @@ user forms (``cosh(t)**50``) send them into minutes of work. Every such call in 
 derivation is *optional*: it improves a result (a simpler expression, a closed form, an
 exact limit) that has a numeric fallback. :func:`within_budget` runs it under a wall-clock
 budget and returns the fallback when the budget is spent, so the derivation stays
-bounded in time (issue 10: no hang on any input).
+bounded in time (no hang on any input).
 
 The budget uses ``SIGALRM`` and therefore applies only in the main thread of the main
 interpreter on POSIX; elsewhere (worker threads) the call runs unbounded, as before.

@@ -23,8 +23,9 @@ import importlib.util
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
+
+from core.files import atomic_write_bytes
 
 __all__ = ["disk_cached", "cache_dir", "CODE_VERSION", "source_hash", "sympy_version"]
 
@@ -118,16 +119,13 @@ def disk_cached(fn=None, *, version=None):
             pass
         result = fn(*args)
         try:
+            data = pickle.dumps((key, result), protocol=pickle.HIGHEST_PROTOCOL)
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump((key, result), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
+            # Atomic, with the permissions open() gives; a cache entry lost in a power
+            # cut is recomputed, so no fsync.
+            atomic_write_bytes(path, data, fsync=False)
         except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            try:
-                os.unlink(tmp)
-            except (OSError, NameError):
-                pass
+            pass
         return result
 
     return wrapper

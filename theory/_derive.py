@@ -1,4 +1,4 @@
-r"""Binary derivations (THEORY.md §1): loss, stationarity, :math:`\alpha(t^*)`, target.
+r"""Binary derivations (docs/theory.md §1): loss, stationarity, :math:`\alpha(t^*)`, target.
 
 .. math::
     \ell(t) = (1-\alpha)\,\operatorname{softplus}(-t) + \alpha f(t),\qquad
@@ -82,7 +82,7 @@ class BinaryDerivation:
 @disk_cached
 def derive_binary(regularizer) -> BinaryDerivation:
     r"""Derive :math:`\ell, \ell', \ell''`, stationarity, :math:`\alpha(t^*)` and the
-    closed-form target (claims B1, B2, B7; THEORY.md §1).
+    closed-form target (claims B1, B2, B7; docs/theory.md §1).
 
     >>> d = derive_binary("label_smoothing")
     >>> d.target_closed_form

@@ -1,4 +1,4 @@
-r"""Multiclass derivations (THEORY.md §4, claim M1).
+r"""Multiclass derivations (docs/theory.md §4, claim M1).
 
 Per-sample loss for class ``c``:
 
@@ -25,7 +25,8 @@ import sympy as sp
 
 from theory._cache import disk_cached
 from theory._budget import simplify_or_keep
-from core.errors import InvalidParameterError, check_classes
+from core.errors import InvalidParameterError
+from core.validation import check_classes
 from theory._functions import LogSumExp, Softplus, to_elementary
 from theory._registry import ALPHA, Regularizer, get_regularizer, logit_symbols
 from theory._solve import closed_form_inverse, drop_dirac, one_sided_limit

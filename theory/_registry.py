@@ -3,9 +3,9 @@ r"""The regulariser registry: small frozen values holding SymPy forms.
 A :class:`Regularizer` holds the binary form :math:`f(t)` of the signed logit and a
 builder for the multiclass form :math:`f(z_1,\dots,z_K)`. Everything derived from it
 (loss, stationarity, targets) is a pure function in :mod:`theory._derive` and
-:mod:`theory._multiclass` (THEORY.md §1, §4).
+:mod:`theory._multiclass` (docs/theory.md §1, §4).
 
-Built-ins (THEORY.md table)::
+Built-ins (docs/theory.md §1 table)::
 
     quadratic            t**2                         sum_k z_k**2
     label_smoothing      softplus(t) - t/2            lse(z) - mean(z)
@@ -21,7 +21,8 @@ from typing import Callable
 
 import sympy as sp
 
-from core.errors import InvalidParameterError, InvalidTypeError, check_classes, resource_guard
+from core.errors import InvalidParameterError, InvalidTypeError, resource_guard
+from core.validation import check_classes
 from theory._functions import LogSumExp, Sigmoid, Softplus
 from theory._parse import parse_binary, parse_multiclass
 
@@ -110,7 +111,7 @@ quadratic = Regularizer(
 label_smoothing = Regularizer(
     "label_smoothing", Softplus(T) - T / 2,
     _lse_minus_mean,
-    "label smoothing f(t)=log(2+2cosh t)/2, f(z)=logsumexp(z)-mean(z); binary LS eps = alpha/2")
+    "label smoothing f(t)=log(2+2cosh t)/2, f(z)=logsumexp(z)-mean(z)")
 maxsup = Regularizer(
     "maxsup", sp.Abs(T) / 2, _max_minus_mean,
     "max suppression f(t)=|t|/2, f(z)=max(z)-mean(z) (non-smooth)")
@@ -156,7 +157,7 @@ def from_expression(binary: str, multiclass: str | None = None, *,
         :math:`f(z)` over the logit vector ``z``, e.g. ``"sum(z**4)"``; must be
         permutation-symmetric (checked at K=3).
     check_even : bool
-        Refuse a binary form that is not even, :math:`f(t) \ne f(-t)` (THEORY.md §1
+        Refuse a binary form that is not even, :math:`f(t) \ne f(-t)` (docs/theory.md §1
         requires ``f`` even); the error names a counterexample point.
 
     >>> from_expression("t**4").binary

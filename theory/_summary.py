@@ -1,4 +1,4 @@
-r"""The property table of a regulariser (THEORY.md §1 table): convex, even, finite minimum."""
+r"""The property table of a regulariser (docs/theory.md §1 table): convex, even, finite minimum."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ __all__ = ["properties"]
 @disk_cached
 def properties(regularizer) -> dict:
     r"""Convex, even and finite-minimum properties of a regulariser's binary form, each a
-    :class:`Property` with how it was established (THEORY.md §1 table)."""
+    :class:`Property` with how it was established (docs/theory.md §1 table)."""
     reg = get_regularizer(regularizer)
     with resource_guard(f"regulariser {reg.name!r} (f(t) = {reg.binary})"):
         return {

@@ -1,4 +1,4 @@
-r"""Symbolic side of the proportional-limit theory (claims A0-A5; ASYMPTOTICS.md).
+r"""Symbolic side of the proportional-limit theory (claims A0-A5; docs/theory.md §7).
 
 After the reduction A0 the training problem is unregularised M-estimation on an isotropic
 Gaussian mixture, :math:`\hat w = \arg\min_w \frac1N\sum_i \ell(w\cdot v_i)`,

@@ -1,4 +1,4 @@
-r"""Claim G4: per-example gradient regularisation (PEGR) in the linear model (RELATED.md G4).
+r"""Claim G4: per-example gradient regularisation (PEGR) in the linear model (docs/theory.md §6 (G4)).
 
 For a linear model :math:`t_i = S\cdot u_i` the per-example gradient is
 :math:`\nabla_S\ell(t_i) = \ell'(t_i)u_i`, so PEGR,

@@ -1,7 +1,7 @@
 r"""PERM losses as symbolic templates and their exponential-tail property (claim G1).
 
 SymPy only. A permutation-equivariant, relative-margin (PERM) multiclass loss (Wang &
-Scott; RELATED.md G1) depends on the logits :math:`v = Wx` only through the relative
+Scott; docs/theory.md §6 (G1)) depends on the logits :math:`v = Wx` only through the relative
 margins :math:`m_j = v_y - v_j` (:math:`j \ne y`), via a symmetric template
 :math:`\psi: \mathbb R^{K-1} \to \mathbb R`:
 
@@ -15,7 +15,7 @@ Label smoothing is PERM too (its regulariser :math:`\operatorname{lse}(z) -
 \alpha(z_y - \bar z)`, i.e. :math:`\psi_{LS}(m) = \psi_{CE}(m) + \frac{\alpha}{K}\sum_j m_j`
 -- it is the :math:`\alpha > 0` contrast of G1 (finite minimiser, no exponential tail).
 
-**Exponential tail** (RELATED.md, constants "to confirm"), for every :math:`i`:
+**Exponential tail** (docs/theory.md §6 (G1), constants "to confirm"), for every :math:`i`:
 
 .. math::
     \text{(upper)}\quad -\partial_i\psi(m) \le c\,(1 + e^{-\mu_+ m_i})\,e^{-a m_i}
@@ -41,7 +41,8 @@ import itertools
 
 import sympy as sp
 
-from core.errors import InvalidParameterError, InvalidTypeError, check_classes
+from core.errors import InvalidParameterError, InvalidTypeError
+from core.validation import check_classes
 from theory._functions import LogSumExp, Softplus, to_elementary
 from theory._registry import ALPHA, logit_symbols
 

@@ -7,7 +7,7 @@ Public API::
     maxmargin_predict(lam, kappa, weight=1)                  (max-margin beyond lambda_sep)
     unregularised_accuracy(lam, kappa, noise_ratio=1)        (alpha=0 / GD limit, A4)
 
-See :mod:`theory.asymptotics` for the derivation and ASYMPTOTICS.md for reference numbers.
+See :mod:`theory.asymptotics` for the derivation and docs/theory.md §7 for reference numbers.
 """
 
 from numerics.asymptotics._certify import certify, mp_residuals

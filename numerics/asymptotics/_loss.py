@@ -27,7 +27,8 @@ from typing import Callable
 import mpmath
 import numpy as np
 
-from core.errors import ConvergenceError, InvalidParameterError, check_alpha
+from core.errors import ConvergenceError, InvalidParameterError
+from core.validation import check_alpha
 
 from numerics.compile._generated import UncacheableError, generated_cache, load
 from numerics.compile._stationary import stationary_point

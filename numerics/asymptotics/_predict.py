@@ -7,14 +7,15 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import special
 
-from core.errors import InvalidParameterError, check_alpha
+from core.errors import InvalidParameterError
+from core.validation import check_alpha
 from numerics.asymptotics._certify import certify as _certify
 from numerics.asymptotics._fixed_point import solve_fixed_point
 from numerics.asymptotics._loss import compiled_loss, is_square
 from numerics.asymptotics._params import check_kappa, check_lam
 from numerics.asymptotics._separability import separability_threshold
+from numerics.models.accuracy import isotropic_accuracy
 
 __all__ = ["Prediction", "predict"]
 
@@ -86,5 +87,5 @@ def predict(regularizer, alpha, lam, kappa, *, certify: bool = True) -> Predicti
     rho = mu / math.hypot(mu, a)
     cert = _certify(loss, mu, a, gamma, lam, kappa) if certify else None
     name = regularizer if isinstance(regularizer, str) else regularizer.name
-    return Prediction(name, alpha, lam, kappa, float(special.ndtr(kappa * rho)), rho, mu, a,
+    return Prediction(name, alpha, lam, kappa, isotropic_accuracy(rho, kappa), rho, mu, a,
                       gamma, lam_sep, float(np.max(np.abs(r))), tuple(path), cert)

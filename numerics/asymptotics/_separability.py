@@ -21,7 +21,7 @@ This is derived here from the CGMT with the hinge-type constraint
 :math:`w\cdot v_i \ge 1`, not as the :math:`\alpha \to 0` limit of the logit-regularised
 solution: that limit is the max-margin in the data-dependent norm
 :math:`w^\top\hat\Sigma w` (the regulariser :math:`\alpha\sum_i t_i^2` is a generalised
-ridge, THEORY.md B13), which is a different direction (the jump of B6).
+ridge, docs/theory.md §2 (B13)), which is a different direction (the jump of B6).
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ import math
 
 import mpmath
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize
 
 from core.errors import ConvergenceError, InvalidParameterError
 
 from numerics.asymptotics._params import check_kappa, real
+from numerics.models.accuracy import isotropic_accuracy
 from numerics.compile._generated import generated_cache, load
 
 __all__ = ["separability_threshold", "positive_part", "mp_separability_threshold",
@@ -164,6 +165,6 @@ def maxmargin_predict(lam, kappa, *, weight: float = 1.0) -> MaxMarginPrediction
     res = optimize.minimize_scalar(obj, bounds=(1e-12, 1 - 1e-12), method="bounded",
                                    options={"xatol": 1e-12})
     c = float(res.x)
-    return MaxMarginPrediction(accuracy=float(special.ndtr(kappa * c)), cosine=c,
+    return MaxMarginPrediction(accuracy=isotropic_accuracy(c, kappa), cosine=c,
                                margin=float(_margin(c, kappa, lam)), lam_sep=lam_sep,
                                lam=lam, kappa=kappa, weight=r)

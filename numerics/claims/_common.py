@@ -1,36 +1,12 @@
-r"""Shared helpers of the numeric claim checks: figures, seeds, statistics."""
+r"""Shared helpers of the numeric claim checks: seeds and statistics."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
-__all__ = ["save_figure", "binomial_interval", "seeds", "mean_and_sem"]
-
-
-def save_figure(fig, report_dir, name: str) -> list:
-    """Save ``fig`` as ``report_dir/name.png`` (atomically) when a report is requested.
-
-    Returns ``[path]`` or ``[]``; always closes the figure so long runs do not leak memory.
-    """
-    import matplotlib.pyplot as plt
-
-    from core.files import atomic_write_bytes
-
-    paths = []
-    if report_dir is not None:
-        import io
-
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        Path(report_dir).mkdir(parents=True, exist_ok=True)
-        path = Path(report_dir) / f"{name}.png"
-        atomic_write_bytes(path, buf.getvalue())
-        paths.append(str(path))
-    plt.close(fig)
-    return paths
+__all__ = ["binomial_interval", "seeds", "mean_and_sem"]
 
 
 def binomial_interval(successes: int, trials: int, z: float = 3.0):

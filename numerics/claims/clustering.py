@@ -1,4 +1,5 @@
-r"""Claims B1 and B11: logit clustering, and the spread of training vs test logits.
+r"""Claim B1: the training logits cluster at :math:`t^*` for :math:`\alpha > 0` and spread
+logarithmically at :math:`\alpha = 0` (docs/theory.md §2).
 
 **B1 (α > 0).** Let :math:`t = US` be the training logits of the exact minimiser and
 :math:`t^*` the target (:math:`\ell'(t^*) = 0`). The logits live in the column space
@@ -43,25 +44,7 @@ hard-margin SVM (margins :math:`\ge 1`). Hence :math:`d\|S_k\|/d\log k \to \|\ha
 logit grows like :math:`\log k`: by :math:`\ln 10` per decade of epochs; the logits
 spread without bound.
 
-**B11.** For fresh test points of the Gaussian model the logit
-:math:`S\cdot u = S_1\mu_f + S_1\sigma_f z + \sigma_n S_\perp\cdot g` is exactly Gaussian,
-
-.. math::
-    \operatorname{Var}_{test}(t) = \sigma_f^2 S_1^2 + \sigma_n^2\|S_\perp\|^2 ,
-
-so its sample variance over :math:`M` points is :math:`\chi^2_{M-1}/(M-1)` times that
-(an exact test). Linear response in :math:`\sigma_f` around the :math:`\sigma_f = 0`
-minimiser :math:`(t^*/\mu_f)e_1` (claim B7) gives the training logits
-:math:`t - t^*\mathbf 1 \approx S_1\sigma_f (I - P_{U_0}) z`, hence
-
-.. math::
-    \frac{\mathrm{std}_{train}}{\sigma_f S_1} \approx \sqrt{1-\lambda} < 1 <
-    \frac{\mathrm{std}_{test}}{\sigma_f S_1} \approx \sqrt{1 + \frac{d-1}{N-d-1}}
-    \approx \frac{1}{\sqrt{1-\lambda}},
-
-(the second from :math:`\mathbb E\,\|S_\perp\|^2\sigma_n^2/S_1^2 = \sigma_f^2(d-1)/(N-d-1)`,
-an inverse-Wishart mean; see :mod:`numerics.claims.plateau`, claim B12), for any
-:math:`\alpha` and any convex ``f``: at :math:`\lambda = 0.7`, 0.55 and 1.83.
+Claim B11 (train vs test spread) lives in :mod:`numerics.claims.train_test_spread`.
 """
 
 from __future__ import annotations
@@ -70,33 +53,45 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from core.claims import CheckResult, register
 from theory import list_regularizers, properties
 
 from numerics.compile.compiled import compile_binary
-from numerics.models.data import binary_signal_noise
-from numerics.solve.dynamics import gradient_descent, log_epoch_grid
-from numerics.solve.maxmargin import is_linearly_separable, max_margin_direction
-from numerics.solve.solvers import minimize_binary
-from numerics.claims._common import mean_and_sem, save_figure, seeds
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.solve.gradient_descent import gradient_descent, log_epoch_grid
+from numerics.solve.max_margin import max_margin_direction
+from numerics.solve.separability import is_linearly_separable
+from numerics.solve.binary import minimize_binary
 
-__all__ = ["CONVEX_BUILTINS", "Clustering", "blas_single_thread", "exact_solver",
-           "logit_floor", "asymptotic_floor", "clustering_at_minimum", "Growth",
-           "ce_identity_error", "unregularised_growth", "evaluate_growth",
-           "fresh_logit_variance", "spread_rows", "chi2_band", "inverse_wishart_trace",
-           "b11_theory", "evaluate_b11", "train_spread_linear_response", "check_b1",
-           "check_b11"]
+__all__ = ["CONVEX_BUILTINS", "SIZES", "MODEL", "ALPHAS", "Clustering",
+           "blas_single_thread", "exact_solver", "logit_floor", "asymptotic_floor",
+           "clustering_at_minimum", "Growth", "ce_identity_error", "unregularised_growth",
+           "evaluate_growth", "b1_draws", "check_b1"]
 
 #: Convex built-in regularisers (B1 is a statement about convex f; confidence_penalty
-#: is not convex, see THEORY.md §1).
+#: is not convex, see docs/theory.md §1).
 CONVEX_BUILTINS = tuple(n for n in list_regularizers() if properties(n)["convex"].value)
 
 #: kappa >= 1 holds exactly; rounding in t = U S and in the projection is ~1e-13.
 KAPPA_FLOOR_RTOL = 1e-9
 #: g(t) <= g(t_hat) at the minimiser; the sums of N losses are exact to ~N eps |g|.
 LOSS_RTOL = 1e-12
+
+#: Sizes of claim B1 (check: "default", ``--full``: "full"; Fig. 1 also "test"): the
+#: alpha > 0 minimisers on an (n, d) draw, alpha = 0 gradient descent for ``epochs`` on a
+#: separate (gd_n, gd_d) draw; lambda = 0.7 throughout.
+SIZES = {
+    "test": dict(n=100, d=70, gd_n=100, gd_d=70, epochs=3000),
+    "default": dict(n=300, d=210, gd_n=200, gd_d=140, epochs=30_000),
+    "full": dict(n=2000, d=1400, gd_n=2000, gd_d=1400, epochs=100_000),
+}
+#: Signal-plus-noise model of B1 and the seeds of its two draws (minimisers, GD).
+MODEL = dict(mu_f=1.0, sigma_f=0.5, sigma_n=1.0)
+SEEDS = (101, 102)
+#: alpha > 0 values of B1, and the GD step at alpha = 0.
+ALPHAS = (0.05, 0.2, 0.4)
+LR = 1.0
 
 
 def blas_single_thread():
@@ -248,6 +243,12 @@ class Growth:
         ss = float(((y - y.mean()) ** 2).sum())
         return float(a), float(b), (1.0 - float(resid @ resid) / ss) if ss > 0 else 0.0
 
+    def record(self) -> dict:
+        """Plain data of the run (arrays and floats) for a figure."""
+        return {"epochs": self.epochs, "norm": self.norm, "min_logit": self.min_logit,
+                "logit_std": self.logit_std, "cosine": self.cosine,
+                "hat_norm": self.hat_norm, "lr": self.lr}
+
 
 def ce_identity_error(regularizer="quadratic") -> float:
     r"""Max relative gap between ``compile_binary(f).loss(t, 0)`` and softplus(-t) (and
@@ -335,128 +336,30 @@ def evaluate_growth(g: Growth) -> dict:
     return ev
 
 
-# --------------------------------------------------------------------------------------
-# B11: train vs test spread.
-# --------------------------------------------------------------------------------------
-
-def fresh_logit_variance(ds, S, m, *, seed, chunk=5000):
-    r"""Sample variance (ddof=1) and mean of the logits of ``m`` fresh test points for each
-    column of ``S`` (shape (d,) or (d, k)), drawn in chunks so that :math:`m \times d`
-    never sits in memory at once. Returns ``(var, mean)`` (floats or (k,) arrays)."""
-    S = np.asarray(S, dtype=float)
-    logits = []
-    for k, s in enumerate(seeds(seed, -(-m // chunk))):
-        size = min(chunk, m - k * chunk)
-        logits.append(ds.fresh(size, seed=s).u @ S)
-    t = np.concatenate(logits)
-    var, mean = t.var(axis=0, ddof=1), t.mean(axis=0)
-    return (float(var), float(mean)) if S.ndim == 1 else (var, mean)
-
-
-def spread_rows(n, d, alphas, *, n_seeds, seed, m_test, sigma_f=0.5, mu_f=1.0, sigma_n=1.0,
-                regularizer="quadratic", solver=None, keep_S=False):
-    """One row per (seed, alpha): S_1, |S_perp|, train std, test variance, its prediction
-    (and, with ``keep_S``, the minimiser itself under ``"S"``).
-
-    One test draw per seed serves every alpha (common random numbers across alpha)."""
-    solver = solver or exact_solver
-    rows = []
-    for j, s in enumerate(seeds(seed, n_seeds)):
-        ds = binary_signal_noise(n, d, mu_f=mu_f, sigma_f=sigma_f, sigma_n=sigma_n, seed=s)
-        Ss = np.column_stack([np.asarray(solver(ds.u, regularizer, a), dtype=float)
-                              for a in alphas])
-        if m_test:
-            test_var, test_mean = fresh_logit_variance(ds, Ss, m_test, seed=s + 1)
-        for k, a in enumerate(alphas):
-            S = Ss[:, k]
-            t = ds.u @ S
-            row = {"seed": j, "alpha": float(a), "S1": float(S[0]),
-                   "Sperp": float(np.linalg.norm(S[1:])), "train_std": float(t.std()),
-                   "signal_std": float(sigma_f * S[0]),
-                   "var_pred": float(sigma_f**2 * S[0] ** 2 + sigma_n**2 * (S[1:] @ S[1:]))}
-            if m_test:
-                row["test_var"], row["test_mean"] = float(test_var[k]), float(test_mean[k])
-            if keep_S:
-                row["S"] = S.copy()
-            rows.append(row)
-    return rows
-
-
-def chi2_band(m, level):
-    """Two-sided band for sample variance / true variance of ``m`` Gaussian draws."""
-    lo, hi = stats.chi2.ppf([level / 2, 1 - level / 2], m - 1)
-    return float(lo / (m - 1)), float(hi / (m - 1))
-
-
-def inverse_wishart_trace(n, d) -> float:
-    r""":math:`(d-1)/(N-d-1)`: the mean of :math:`\mathrm{tr}\,W^{-1}` for the centred
-    Wishart matrix of the :math:`d-1` noise columns, i.e. :math:`\mathbb E\,b_0^2` of claim
-    B12 (:mod:`numerics.claims.plateau`) and the test excess of B11."""
-    return (d - 1) / (n - d - 1)
-
-
-def b11_theory(n, d) -> dict:
-    r"""Linear-response values of B11 (module docstring): ``"train"``
-    :math:`\sqrt{1-\lambda}` and ``"test"`` :math:`\sqrt{1+(d-1)/(N-d-1)}`,
-    :math:`\lambda = d/N`, for :math:`\mathrm{std}/(\sigma_f S_1)`."""
-    return {"train": math.sqrt(1 - d / n), "test": math.sqrt(1 + inverse_wishart_trace(n, d))}
-
-
-def evaluate_b11(rows, *, m_test, n, d, family_level=1e-3) -> dict:
-    """Exact chi^2 test of the variance formula (Bonferroni over rows) and the ordering."""
-    lo, hi = chi2_band(m_test, family_level / len(rows))
-    ratios = [r["test_var"] / r["var_pred"] for r in rows]
-    train = [r["train_std"] / r["signal_std"] for r in rows]
-    test = [math.sqrt(r["test_var"]) / r["signal_std"] for r in rows]
-    theory = b11_theory(n, d)
-    ev = {"test var / formula (min)": min(ratios), "test var / formula (max)": max(ratios),
-          "chi2 band (Bonferroni, family 1e-3)": f"[{lo:.4f}, {hi:.4f}]",
-          "train std / (sigma_f S1) mean": float(np.mean(train)),
-          "train std / (sigma_f S1) max": max(train),
-          "theory sqrt(1-lambda)": theory["train"],
-          "test std / (sigma_f S1) mean": float(np.mean(test)),
-          "test std / (sigma_f S1) min": min(test),
-          "theory sqrt(1+(d-1)/(N-d-1))": theory["test"]}
-    ev["variance formula"] = bool(all(lo <= x <= hi for x in ratios))
-    ev["train < sigma_f S1 < test"] = bool(max(train) < 1.0 < min(test))
-    return ev
-
-
-def _train_ratio_scan(n, ds_list, *, alpha, n_seeds, seed, sigma_f=0.5, solver=None):
-    out = []
-    for d in ds_list:
-        rows = spread_rows(n, d, [alpha], n_seeds=n_seeds, seed=seed + d, m_test=0,
-                           sigma_f=sigma_f, solver=solver)
-        out.append(mean_and_sem([r["train_std"] / r["signal_std"] for r in rows]))
-    return out
-
-
-def train_spread_linear_response(base) -> float:
-    r"""Leading order in :math:`\sigma_f` of :math:`\mathrm{std}_{train}/(\sigma_f S_1)` for the
-    draw ``base`` (any :math:`\alpha`, any convex ``f`` with :math:`\ell''(t^*) > 0`):
-    :math:`\|(I - P_{U_0})z\|/\sqrt N` with :math:`U_0` the :math:`\sigma_f = 0` design and
-    :math:`z_i = y_i\xi_{f,i}`; its mean square is :math:`(N-d)/N = 1-\lambda`."""
-    U0 = base.rescaled(sigma_f=0.0).u
-    z = base.y * base.xi_f
-    Q, _ = np.linalg.qr(U0)
-    return float(np.linalg.norm(z - Q @ (Q.T @ z)) / math.sqrt(U0.shape[0]))
+def b1_draws(sizes: dict):
+    r"""The two draws of claim B1 at ``sizes`` (an entry of :data:`SIZES`): the
+    :math:`\alpha > 0` minimisers' data and the :math:`\alpha = 0` GD data (separable)."""
+    return (binary_signal_noise(sizes["n"], sizes["d"], **MODEL, seed=SEEDS[0]),
+            binary_signal_noise(sizes["gd_n"], sizes["gd_d"], **MODEL, seed=SEEDS[1]))
 
 
 # --------------------------------------------------------------------------------------
-# Checks.
+# Check.
 # --------------------------------------------------------------------------------------
 
 @register("B1", "alpha>0: training logits cluster at t* (RMS within kappa_max of the floor "
                 "t* r); alpha=0 (separable): |S_t| ~ |S_hat| log t, logits spread")
-def check_b1(full: bool = False, report_dir=None, *, solver=None) -> CheckResult:
-    n, d = (2000, 1400) if full else (300, 210)
-    gd_n, gd_d, epochs = (2000, 1400, 100_000) if full else (200, 140, 30_000)
-    alphas = (0.05, 0.2, 0.4)
+def check_b1(full: bool = False, *, solver=None) -> CheckResult:
+    r"""Claim B1 at :data:`SIZES` ``"default"`` (``full``: ``"full"``) with ``solver``
+    (default :func:`exact_solver`). ``data["B1_logit_clustering"]``: the training logits of
+    every convex built-in at :math:`\alpha = 0.2` and the :math:`\alpha = 0` GD record."""
+    s = SIZES["full" if full else "default"]
+    n, d, epochs = s["n"], s["d"], s["epochs"]
     ev, rows = {}, []
     with blas_single_thread():
-        ds = binary_signal_noise(n, d, mu_f=1.0, sigma_f=0.5, sigma_n=1.0, seed=101)
+        ds, gds = b1_draws(s)
         for name in CONVEX_BUILTINS:
-            for a in alphas:
+            for a in ALPHAS:
                 c = clustering_at_minimum(ds.u, name, a, solver=solver)
                 rows.append(c)
                 ev[f"{name} a={a}: t*, mean/t*, std/t*, kappa, kappa_max"] = (
@@ -465,21 +368,22 @@ def check_b1(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
         r = rows[0].r
         ev["floor r = dist(1, col U)/sqrt(N)"] = r
         ev["asymptotic r = sqrt((1-lambda) sf^2/(mu^2+sf^2))"] = asymptotic_floor(
-            n, d, mu_f=1.0, sigma_f=0.5)
+            n, d, mu_f=MODEL["mu_f"], sigma_f=MODEL["sigma_f"])
         clustered = all(c.clustered for c in rows)
         ev["all (f, alpha) clustered"] = clustered
-        gds = binary_signal_noise(gd_n, gd_d, mu_f=1.0, sigma_f=0.5, sigma_n=1.0, seed=102)
         separable = is_linearly_separable(gds.u)
         ev["GD data separable (LP)"] = separable
         ce_err = ce_identity_error()
         ev["compiled loss(t,0) vs softplus(-t) max rel err"] = ce_err
-        growth = unregularised_growth(gds.u, epochs=epochs, lr=1.0)
+        growth = unregularised_growth(gds.u, epochs=epochs, lr=LR)
         ev.update(evaluate_growth(growth))
         ev["GD seconds"] = growth.seconds
-    figures = _plot_b1(rows, growth, report_dir, n, d, gd_n, gd_d) \
-        if report_dir is not None else []
     passed = (clustered and separable and ce_err < 1e-13 and ev["grows like log k"]
               and ev["min logit -> infinity"] and ev["logits spread"])
+    hist = {c.regularizer: {"logits": c.logits, "target": c.target, "kappa": c.kappa}
+            for c in rows if c.alpha == 0.2}
+    data = {"settings": dict(s, **MODEL, alpha=0.2), "histograms": hist,
+            "growth": growth.record()}
     return CheckResult(
         "B1", "logit clustering (alpha>0) vs logarithmic spreading (alpha=0)", ev,
         "alpha>0: 1-1e-9 <= kappa <= kappa_max (exact sandwich at the minimiser, module "
@@ -487,107 +391,5 @@ def check_b1(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
         f"sigma_f=0.5; alpha=0 GD (lr=1, {epochs} epochs, last two decades): R^2 >= "
         f"{GROWTH_R2}, |slope/|S_hat|-1| <= {SLOPE_RTOL}, |S_k|/log k gap to |S_hat| "
         f"shrinking, min logit increasing by ln10 per decade within {DECADE_RTOL:.0%}, "
-        "logit std up >= 20% (O(1/log k) corrections)", passed, figures=figures)
-
-
-def _plot_b1(rows, growth, report_dir, n, d, gd_n, gd_d):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    ax = axes[0]
-    for name in CONVEX_BUILTINS:
-        c = next(c for c in rows if c.regularizer == name and c.alpha == 0.2)
-        ax.hist(c.logits / c.target, bins=40, histtype="step", density=True,
-                label=f"{name} (t*={c.target:.2f}, kappa={c.kappa:.2f})")
-    ax.axvline(1.0, color="k", lw=0.8)
-    ax.set_xlabel("training logit / t*   (alpha=0.2)")
-    ax.set_ylabel("density")
-    ax.set_title(f"B1 alpha>0: N={n}, d={d}, mu_f=1, sigma_f=0.5, sigma_n=1", fontsize=9)
-    ax.legend(fontsize=7)
-    ax = axes[1]
-    e = growth.epochs
-    ax.semilogx(e, growth.norm, "o-", ms=3, label="|S_k|")
-    ax.semilogx(e, growth.hat_norm * np.log(e), "k--", lw=0.8, label="|S_hat| log k")
-    ax.semilogx(e, growth.min_logit, "s-", ms=3, label="min_i t_i")
-    ax.semilogx(e, growth.logit_std, "^-", ms=3, label="std t_i")
-    ax.set_xlabel(f"epoch k  (GD, alpha=0, lr={growth.lr}, N={gd_n}, d={gd_d})")
-    ax.set_title("B1 alpha=0: logarithmic growth and spreading", fontsize=9)
-    ax.legend(fontsize=7)
-    ax = axes[2]
-    ratio = growth.norm / np.log(np.maximum(e, 2))
-    ax.semilogx(e[e > 1], ratio[e > 1], "o-", ms=3, label="|S_k| / log k")
-    ax.axhline(growth.hat_norm, color="k", ls="--", lw=0.8, label="|S_hat|")
-    ax.set_xlabel("epoch k")
-    ax.set_ylabel("|S_k| / log k")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return save_figure(fig, report_dir, "B1_logit_clustering")
-
-
-@register("B11", "test logit variance = sigma_f^2 S1^2 + sigma_n^2 |S_perp|^2; at lambda=0.7 "
-                 "train std < sigma_f S1 < test std")
-def check_b11(full: bool = False, report_dir=None, *, solver=None) -> CheckResult:
-    n, d = (2000, 1400) if full else (300, 210)
-    alphas = (0.05, 0.2, 0.4)
-    n_seeds, m_test = (3, 100_000) if full else (4, 20_000)
-    scan_n = 2000 if full else 300
-    scan_d = [int(round(x * scan_n)) for x in (0.1, 0.2, 0.4, 0.7, 0.9)]
-    with blas_single_thread():
-        rows = spread_rows(n, d, alphas, n_seeds=n_seeds, seed=111, m_test=m_test,
-                           solver=solver)
-        ev = evaluate_b11(rows, m_test=m_test, n=n, d=d)
-        scan = _train_ratio_scan(scan_n, scan_d, alpha=0.2, n_seeds=3, seed=112,
-                                 solver=solver)
-    for dd, (mean, sem) in zip(scan_d, scan):
-        lam = dd / scan_n
-        key = (f"scan lambda={lam:.1f}: train std/(sigma_f S1) "
-               f"(sqrt(1-lambda)={math.sqrt(1 - lam):.3f})")
-        ev[key] = f"{mean:.3f} +- {sem:.3f}"
-    lam = d / n
-    figures = []
-    if report_dir is not None:
-        figures = _plot_b11(rows, scan_n, scan_d, scan, report_dir, n, d)
-    passed = ev["variance formula"] and ev["train < sigma_f S1 < test"]
-    return CheckResult(
-        "B11", "train vs test logit spread", ev,
-        f"exact chi^2_{{M-1}} band for the test variance (M={m_test}, Bonferroni over "
-        f"{len(rows)} (seed, alpha), family level 1e-3); train < sigma_f S1 < test for "
-        f"every seed and alpha at lambda={lam:.1f}. The lambda scan (3 seeds) shows the "
-        "linear-response law train/(sigma_f S1) ~ sqrt(1-lambda); it is not in the verdict: at "
-        "sigma_f/mu_f=0.5 its O(sigma_f^2) correction reaches ~16% at lambda=0.9 (tested at "
-        "small sigma_f in tests/test_clustering.py)", passed, figures=figures,
-        note="lambda scan is evidence only (leading order in sigma_f/mu_f)")
-
-
-def _plot_b11(rows, scan_n, scan_d, scan, report_dir, n, d):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    ax = axes[0]
-    for key, mk, lab in (("train_std", "o", "train std"), ("test_var", "s", "test std")):
-        x = [r["alpha"] * (1 + 0.03 * r["seed"]) for r in rows]
-        y = [(math.sqrt(r[key]) if key == "test_var" else r[key]) / r["signal_std"] for r in rows]
-        ax.semilogx(x, y, mk, label=lab)
-    theory = b11_theory(n, d)
-    ax.axhline(1.0, color="k", lw=0.8, label="sigma_f S1")
-    ax.axhline(theory["train"], color="C0", ls="--", lw=0.8, label="sqrt(1-lambda)")
-    ax.axhline(theory["test"], color="C1", ls="--", lw=0.8, label="sqrt(1+(d-1)/(N-d-1))")
-    ax.set_xlabel(f"alpha  (N={n}, d={d}, mu_f=1, sigma_f=0.5, sigma_n=1)")
-    ax.set_ylabel("logit std / (sigma_f S1)")
-    ax.set_title("B11: train vs test logit spread")
-    ax.legend(fontsize=7)
-    ax = axes[1]
-    lams = np.array(scan_d) / scan_n
-    m = np.array([s[0] for s in scan])
-    se = np.array([s[1] for s in scan])
-    ax.errorbar(lams, m, yerr=se, fmt="o", label="train std / (sigma_f S1), alpha=0.2")
-    fine = np.linspace(0, 0.95, 100)
-    ax.plot(fine, np.sqrt(1 - fine), "k--", lw=0.8, label="sqrt(1-lambda)")
-    ax.set_xlabel(f"lambda = d/N  (N={scan_n})")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return save_figure(fig, report_dir, "B11_train_test_spread")
+        "logit std up >= 20% (O(1/log k) corrections)", passed,
+        data={"B1_logit_clustering": data})

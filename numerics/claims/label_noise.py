@@ -1,4 +1,4 @@
-r"""Claim G3: label smoothing under label noise (RELATED.md G3) -- an exact fact and a map.
+r"""Claim G3: label smoothing under label noise (docs/theory.md §6 (G3)) -- an exact fact and a map.
 
 **Exact (free logits).** Label smoothing's per-sample loss is the cross-entropy
 :math:`H(s, p)` to the smoothed target :math:`s = (1-\alpha)e_{gt} + \alpha/K`; by Gibbs'
@@ -24,7 +24,8 @@ they are solved once per draw (spot-checked against a fresh solve).
 Verdict: the seeds are split into two disjoint halves (:math:`\ge 5` seeds each); the
 benefit :math:`\Delta = A_{reg} - A_{\alpha=0}` of each cell must agree between the halves
 within their error bars (Welch's t-test at the 1% level, all but :math:`\le 10\%` of
-the cells).
+the cells). The map is returned as ``data["G3_label_noise_benefit"]`` (drawn by
+:mod:`numerics.figures.label_noise`) and as a Markdown table in the result's note.
 """
 
 from __future__ import annotations
@@ -39,15 +40,26 @@ import theory
 from core.claims import CheckResult, register
 
 from numerics.compile.compiled import compile_multiclass
-from numerics.models.data import binary_signal_noise
-from numerics.solve.solvers import minimize_binary
-from numerics.claims._common import save_figure, seeds
-from numerics.claims.invariance import gaussian_accuracy, unregularised_direction
+from numerics.models.accuracy import gaussian_accuracy
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.solve.binary import minimize_binary
+from numerics.claims._common import seeds
+from numerics.claims.invariance import unregularised_direction
 
-__all__ = ["ls_gap_gibbs", "ls_gap_checks", "dilation", "noise_draw", "benefit_map",
-           "reproducibility", "check_g3_gap", "check_g3_map"]
+__all__ = ["SIZES", "METHODS", "ls_gap_gibbs", "ls_gap_checks", "dilation", "noise_draw",
+           "benefit_map", "reproducibility", "g3_table", "check_g3_gap", "check_g3_map"]
 
 METHODS = ("max-margin", "label_smoothing", "quadratic")
+#: Sizes of claim G3: class counts K of the exact gap check; the map's label-noise rates,
+#: sigma_n values, N (panels lambda = 0.7 and 0.4, d = int(lambda N)) and seeds (two
+#: halves of ``half``).
+SIZES = {
+    "default": dict(ks=(2, 3, 10), etas=[0.0, 0.2, 0.4], sigma_ns=[0.3, 1.0, 3.0], n=60,
+                    n_seeds=10, half=5),
+    "full": dict(ks=(2, 3, 5, 10, 100),
+                 etas=[0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
+                 sigma_ns=[0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 6.0], n=1000, n_seeds=10, half=5),
+}
 
 
 # ------------------------------------------------------------------------ exact fact
@@ -166,8 +178,8 @@ def reproducibility(raw, half: int, *, level: float = 0.01) -> dict:
 # ------------------------------------------------------------------------ checks
 @register("G3", "free logits: label smoothing's optimal gap is log(1+K(1-alpha)/alpha) (finite); "
           "cross-entropy's diverges")
-def check_g3_gap(full: bool = False, report_dir=None) -> CheckResult:
-    ks = (2, 3, 5, 10, 100) if full else (2, 3, 10)
+def check_g3_gap(full: bool = False) -> CheckResult:
+    ks = SIZES["full" if full else "default"]["ks"]
     alphas = (1e-8, 1e-4, 0.01, 0.1, 0.2, 0.5, 0.9, 0.999)
     ev = ls_gap_checks(ks, alphas)
     comp = compile_multiclass("label_smoothing", 10)
@@ -185,71 +197,35 @@ def check_g3_gap(full: bool = False, report_dir=None) -> CheckResult:
                        "softmax at the target equals s to 1e-14", bool(passed))
 
 
-def _plot(panels, etas, sigma_ns, report_dir):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, len(panels), figsize=(5.2 * len(panels), 7.5), squeeze=False)
-    for col, (label, stats) in enumerate(panels):
-        ax, axd = axes[0, col], axes[1, col]
-        for j, sn in enumerate(sigma_ns):
-            for m, style in (("label_smoothing", "o-"), ("quadratic", "s--")):
-                mean, sem = stats[m]["benefit"]
-                ax.errorbar(etas, mean[:, j], yerr=sem[:, j], fmt=style, ms=3, capsize=2,
-                            label=f"{m}, sigma_n={sn}")
-            for m, style in (("max-margin", "x:"), ("label_smoothing", "o-"),
-                             ("quadratic", "s--")):
-                mean, sem = stats[m]["dil"]
-                axd.errorbar(etas, mean[:, j], yerr=sem[:, j], fmt=style, ms=3, capsize=2,
-                             label=f"{m}, sigma_n={sn}")
-        ax.axhline(0.0, color="k", lw=0.6)
-        ax.set_title(f"G3 {label}: benefit A_reg - A_(alpha=0)")
-        ax.set_xlabel("label noise eta")
-        axd.set_title(f"G3 {label}: clean-sample logit dilation")
-        axd.set_xlabel("label noise eta")
-        axd.set_yscale("log")
-    axes[0, 0].set_ylabel("test accuracy difference (mean +- sem)")
-    axes[1, 0].set_ylabel("dilation (std / half class distance)")
-    axes[0, 0].legend(fontsize=6)
-    axes[1, 0].legend(fontsize=5, ncol=2)
-    fig.tight_layout()
-    return save_figure(fig, report_dir, "G3_label_noise_benefit")
-
-
-def _table(panels, etas, sigma_ns, report_dir) -> list:
-    from pathlib import Path
-
-    from core.files import atomic_write_bytes
-
-    if report_dir is None:
-        return []
-    lines = ["lambda\teta\tsigma_n\tmethod\tacc_mean\tacc_sem\tbenefit_mean\tbenefit_sem"
-             "\tdilation_mean\tdilation_sem"]
-    for label, stats in panels:
+def g3_table(panels, etas, sigma_ns) -> str:
+    """The map as a Markdown table: per panel, eta, sigma_n and method the accuracy, the
+    benefit over alpha = 0 and the dilation (mean and SEM over the seeds)."""
+    lines = ["| lambda | eta | sigma_n | method | acc mean | acc sem | benefit mean | "
+             "benefit sem | dilation mean | dilation sem |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for panel in panels:
+        stats = panel["stats"]
         for i, eta in enumerate(etas):
             for j, sn in enumerate(sigma_ns):
                 for m in METHODS:
                     am, asem = stats[m]["acc"]
                     bm, bs = stats[m]["benefit"] if m != "max-margin" else (am * 0, am * 0)
                     dm, ds = stats[m]["dil"]
-                    lines.append(f"{label}\t{eta}\t{sn}\t{m}\t{am[i, j]:.5f}\t{asem[i, j]:.5f}"
-                                 f"\t{bm[i, j]:+.5f}\t{bs[i, j]:.5f}\t{dm[i, j]:.4f}"
-                                 f"\t{ds[i, j]:.4f}")
-    path = Path(report_dir) / "G3_label_noise_benefit.tsv"
-    Path(report_dir).mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
-    return [str(path)]
+                    lines.append(f"| {panel['label']} | {eta} | {sn} | {m} | {am[i, j]:.5f} | "
+                                 f"{asem[i, j]:.5f} | {bm[i, j]:+.5f} | {bs[i, j]:.5f} | "
+                                 f"{dm[i, j]:.4f} | {ds[i, j]:.4f} |")
+    return "\n".join(lines)
 
 
 @register("G3", "label noise benefit map (measurement): accuracy and clean-logit dilation of "
           "alpha=0, label smoothing, quadratic over eta x sigma_n, reproducible across seeds")
-def check_g3_map(full: bool = False, report_dir=None) -> CheckResult:
-    etas = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4] if full else [0.0, 0.2, 0.4]
-    sigma_ns = [0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 6.0] if full else [0.3, 1.0, 3.0]
-    n = 1000 if full else 60
-    half = 5
-    n_seeds = 10 if full else 10
+def check_g3_map(full: bool = False) -> CheckResult:
+    r"""The G3 map at :data:`SIZES` ``"default"`` (``full``: ``"full"``);
+    ``data["G3_label_noise_benefit"]``: ``etas``, ``sigma_ns``, ``panels`` (``label`` and
+    ``stats``: method -> ``acc``/``dil``/``benefit`` -> (mean, sem) arrays (etas, sigma_ns))
+    and the settings."""
+    s = SIZES["full" if full else "default"]
+    etas, sigma_ns, n, half, n_seeds = s["etas"], s["sigma_ns"], s["n"], s["half"], s["n_seeds"]
     settings = [("lambda=0.7", n, int(0.7 * n)), ("lambda=0.4", n, int(0.4 * n))]
     ev, panels, rep = {}, [], {"max |z|": 0.0, "cells differing": 0, "cells": 0}
     for label, nn, dd in settings:
@@ -263,7 +239,7 @@ def check_g3_map(full: bool = False, report_dir=None) -> CheckResult:
             stats[m] = {"acc": _mean_sem(raw[m]["acc"]), "dil": _mean_sem(raw[m]["dil"])}
             if m != "max-margin":
                 stats[m]["benefit"] = _mean_sem(raw[m]["acc"] - raw["max-margin"]["acc"])
-        panels.append((label, stats))
+        panels.append({"label": label, "n": nn, "d": dd, "stats": stats})
         for i, eta in enumerate(etas):
             for j, sn in enumerate(sigma_ns):
                 parts = []
@@ -283,10 +259,6 @@ def check_g3_map(full: bool = False, report_dir=None) -> CheckResult:
     kw = dict(mu_f=1.0, sigma_f=0.5, sigma_n=3.0)
     ev["equivariance spot check |dA|"] = abs(gaussian_accuracy(S1, **kw)
                                             - gaussian_accuracy(S3, **kw))
-    figures = []
-    if report_dir is not None:
-        figures = _plot(panels, etas, sigma_ns, report_dir) + \
-            _table(panels, etas, sigma_ns, report_dir)
     # Each half has 5 seeds: under reproducibility a cell differs at the 1% level with
     # probability 1%; cells are correlated (same draws across sigma_n, LS ~ quadratic), so
     # we allow 10% of the cells (at least 1) -- a map that does not reproduce (e.g. a
@@ -294,11 +266,14 @@ def check_g3_map(full: bool = False, report_dir=None) -> CheckResult:
     # ||grad|| <= 1e-10: the equivariant accuracy agrees to ~1e-9.
     passed = (rep["cells differing"] <= max(1, rep["cells"] // 10)
               and ev["equivariance spot check |dA|"] < 1e-8)
+    data = {"settings": dict(s, sigma_f=0.5, mu_f=1.0, alpha=0.2), "etas": etas,
+            "sigma_ns": sigma_ns, "panels": panels}
     return CheckResult(
         "G3", "label-noise benefit map (measurement, not a theorem)", ev,
         "verdict = reproducibility: two disjoint halves of 5 seeds agree (Welch t-test, "
         "p >= 0.01) in >= 90% of cells; B9 equivariance spot check < 1e-8", bool(passed),
-        figures=figures,
         note=f"binary signal-plus-noise, sigma_f=0.5, mu_f=1, alpha=0.2 (LS eps=0.1) for LS "
              f"and quadratic; alpha=0 = max-margin if separable else logistic MLE; N={n}; "
-             f"{n_seeds} seeds; clean Gaussian test accuracy (exact).")
+             f"{n_seeds} seeds; clean Gaussian test accuracy (exact).\n\n"
+             + g3_table(panels, etas, sigma_ns),
+        data={"G3_label_noise_benefit": data})

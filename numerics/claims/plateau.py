@@ -1,4 +1,4 @@
-r"""Claims B6 (α-insensitivity plateau, Sec. 3.4) and B12 (σ_f dependence, App. E.5).
+r"""Claim B6: the α-insensitivity plateau (Sec. 3.4; docs/theory.md §2).
 
 **B6.** With the quadratic logit regulariser, :math:`\cos(S_{min}(\alpha), e_1)` changes
 abruptly between :math:`\alpha = 0` (gradient-descent limit: the hard-margin SVM
@@ -38,22 +38,7 @@ ordered :math:`\nu = 2.1 > 3 > 20 >` Gaussian. For :math:`d = 2` (Fig. 10) the a
 :math:`\theta` between :math:`S_{min}(\alpha)` and the pure-quadratic minimiser
 (:math:`\propto \hat\Sigma^{-1}\hat\mu`, B4) shrinks like :math:`N^{-1/2}`.
 
-**B12.** :math:`\sigma_n = 1`, :math:`\alpha = 0.4`: at :math:`\sigma_f = 0` the minimiser
-is :math:`(t^*/\mu_f)e_1` exactly (B7). Linearising the stationarity condition
-:math:`U^\top\ell'(US) = 0` in :math:`\sigma_f` (the design is :math:`U_0 + \sigma_f z e_1^\top`,
-:math:`z_i = y_i\xi_{f,i}`, and :math:`\ell'(t^*) = 0`) gives
-
-.. math::
-    \frac{dS}{d\sigma_f}\Big|_0 = -\frac{t^*}{\mu_f}(U_0^\top U_0)^{-1}U_0^\top z,
-    \qquad
-    C = \frac{\sigma_n\|S_\perp\|}{S_1} = b_0\,\sigma_f + O(\sigma_f^2),\quad
-    b_0 = \sigma_n\bigl\|[(U_0^\top U_0)^{-1}U_0^\top z]_\perp\bigr\|,
-
-independent of :math:`\alpha`, of ``f`` and of :math:`\sigma_n`, with
-:math:`\mathbb E\,b_0^2 = \operatorname{tr}\mathbb E[W^{-1}] = (d-1)/(N-d-1)`
-(:math:`W` a centred Wishart matrix), i.e. :math:`b_0 \approx \sqrt{\lambda/(1-\lambda)}`.
-:math:`S_1` changes only through the sample mean of :math:`z` (first order,
-:math:`O(\sigma_f/\sqrt N)`) and at second order, hence "≈ constant".
+Claim B12 (the :math:`\sigma_f` dependence) lives in :mod:`numerics.claims.sigma_f`.
 """
 
 from __future__ import annotations
@@ -66,21 +51,21 @@ import numpy as np
 from core.claims import CheckResult, register
 
 from numerics.compile.compiled import compile_binary
-from numerics.models.data import binary_signal_noise
-from numerics.solve.maxmargin import is_linearly_separable, max_margin_direction
-from numerics.solve.solvers import minimize_squared
-from numerics.claims._common import mean_and_sem, save_figure, seeds
-from numerics.claims.clustering import blas_single_thread, exact_solver, inverse_wishart_trace
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.solve.max_margin import max_margin_direction
+from numerics.solve.separability import is_linearly_separable
+from numerics.solve.squared import minimize_squared
+from numerics.claims._common import mean_and_sem, seeds
+from numerics.claims.clustering import blas_single_thread, exact_solver
 from numerics.claims.invariance import unregularised_direction
 
-__all__ = ["PLATEAU_RANGE", "LIMIT_ALPHAS", "NOISES", "default_alphas",
-           "whitened_max_margin", "AlphaSweep", "alpha_sweep", "noise_panel", "gaussian_panel",
-           "evaluate_b6", "nu_ordering", "tan_angle", "quadratic_angle_curve",
-           "quadratic_angle_sweep", "d2_panel", "d2_log_max_stats", "d2_slope",
-           "sigma_f_scan", "linear_response_slope", "evaluate_b12", "b12_scans",
-           "check_b6", "check_b12"]
+__all__ = ["SIZES", "SEEDS", "NOISE_MODEL", "GAUSS_MODEL", "PLATEAU_RANGE", "LIMIT_ALPHAS",
+           "NOISES", "default_alphas", "whitened_max_margin", "AlphaSweep", "alpha_sweep",
+           "sweep_record", "noise_panel", "gaussian_panel", "evaluate_b6", "nu_ordering",
+           "tan_angle", "quadratic_angle_curve", "quadratic_angle_sweep", "d2_panel",
+           "d2_log_max_stats", "d2_slope", "check_b6"]
 
-#: The plateau is measured over this alpha range (THEORY.md B6, Figs 2 and 13).
+#: The plateau is measured over this alpha range (docs/theory.md §2 (B6), Figs 2 and 13).
 PLATEAU_RANGE = (1e-3, 0.9)
 #: alpha values approaching 0+ used to follow the limit direction (whitened SVM).
 LIMIT_ALPHAS = (1e-3, 1e-5, 1e-8)
@@ -91,6 +76,28 @@ NOISES = {"student_t nu=2.1": dict(noise_f="student_t", noise_n="student_t", df=
           "student_t nu=3": dict(noise_f="student_t", noise_n="student_t", df=3.0),
           "student_t nu=20": dict(noise_f="student_t", noise_n="student_t", df=20.0),
           "gaussian": {}}
+#: Models of the three panels: Student-t/Gaussian laws and d = 2 at mu_f = sigma_f =
+#: sigma_n = 1 (Figs. 2, 10), the Gaussian lambda scan at sigma_f = 0.5 (Fig. 13).
+NOISE_MODEL = dict(mu_f=1.0, sigma_f=1.0, sigma_n=1.0)
+GAUSS_MODEL = dict(mu_f=1.0, sigma_f=0.5, sigma_n=1.0)
+
+#: Sizes of claim B6 (check: "default", ``--full``: "full"; Figs. 2, 10, 13 also "test"):
+#: the alpha grid (:func:`default_alphas` of ``fine_alphas``); the noise-law panel
+#: (n, d, n_seeds); the Gaussian panel (gauss_n, gauss_ds, gauss_seeds); the d = 2 panel
+#: (d2_ns, d2_seeds).
+SIZES = {
+    "test": dict(fine_alphas=False, n=150, d=100, n_seeds=4, gauss_n=150,
+                 gauss_ds=(15, 105, 135), gauss_seeds=4, d2_ns=(100, 1000, 10_000),
+                 d2_seeds=4),
+    "default": dict(fine_alphas=False, n=300, d=200, n_seeds=5, gauss_n=200,
+                    gauss_ds=(20, 140, 180), gauss_seeds=3, d2_ns=(100, 1000, 10_000),
+                    d2_seeds=12),
+    "full": dict(fine_alphas=True, n=1500, d=1000, n_seeds=3, gauss_n=2000,
+                 gauss_ds=(200, 1400, 1800), gauss_seeds=1,
+                 d2_ns=(100, 1000, 10_000, 100_000), d2_seeds=12),
+}
+#: Base seeds of the three panels.
+SEEDS = {"noise": 61, "gaussian": 62, "d2": 63}
 
 
 def default_alphas(full: bool = False) -> np.ndarray:
@@ -178,6 +185,22 @@ def alpha_sweep(U, alphas, *, solver=None, regularizer="quadratic", limit=True) 
                          for a in LIMIT_ALPHAS])
         svm_gap = 1.0 - float(_unit(S0) @ w)
     return AlphaSweep(alphas, np.array(cos), np.array(norm), cos0, separable, gaps, svm_gap)
+
+
+def sweep_record(sweeps) -> dict:
+    """Plain arrays of a list of :class:`AlphaSweep` (one per draw; rows are draws):
+    ``cos``, ``norm``, ``cos0``, ``flatness``, ``jump``, ``separable``, ``svm_gap`` and
+    ``limit_gap`` (None when no draw has the alpha -> 0+ diagnostics)."""
+    rec = {"cos": np.array([s.cos for s in sweeps]),
+           "norm": np.array([s.norm for s in sweeps]),
+           "cos0": np.array([s.cos0 for s in sweeps]),
+           "flatness": np.array([s.flatness for s in sweeps]),
+           "jump": np.array([s.jump for s in sweeps]),
+           "separable": [bool(s.separable) for s in sweeps],
+           "svm_gap": np.array([s.svm_gap for s in sweeps])}
+    gaps = [s.limit_gap for s in sweeps if s.limit_gap is not None]
+    rec["limit_gap"] = np.array(gaps) if gaps else None
+    return rec
 
 
 def noise_panel(n, d, noises, alphas, *, n_seeds, seed, mu_f=1.0, sigma_f=1.0,
@@ -329,19 +352,23 @@ def d2_slope(stats) -> float:
 
 @register("B6", "cos(S_min, e1) jumps between alpha=0 and alpha>0, then plateaus for alpha "
                 "in [1e-3, 0.9]; |S_min| varies by orders of magnitude")
-def check_b6(full: bool = False, report_dir=None, *, solver=None) -> CheckResult:
-    alphas = default_alphas(full)
-    nt, dt, t_seeds = (1500, 1000, 3) if full else (300, 200, 5)
-    ng = 2000 if full else 200
-    gauss_d = [200, 1400, 1800] if full else [20, 140, 180]
-    g_seeds = 1 if full else 3
-    d2_ns, d2_seeds = ([100, 1000, 10_000, 100_000], 12) if full else ([100, 1000, 10_000], 12)
+def check_b6(full: bool = False, *, solver=None) -> CheckResult:
+    r"""Claim B6 at :data:`SIZES` ``"default"`` (``full``: ``"full"``) with ``solver``
+    (default exact). ``data["B6_plateau"]``: the :func:`sweep_record` of every noise law
+    (``noise``) and Gaussian dimension (``gaussian``), and the d = 2 angles ``d2``
+    (N -> draws x alphas :math:`\tan\theta`)."""
+    s = SIZES["full" if full else "default"]
+    alphas = default_alphas(s["fine_alphas"])
+    nt, dt, t_seeds, ng = s["n"], s["d"], s["n_seeds"], s["gauss_n"]
+    d2_ns = list(s["d2_ns"])
     with blas_single_thread():
-        panel = noise_panel(nt, dt, NOISES, alphas, n_seeds=t_seeds, seed=61, solver=solver)
+        panel = noise_panel(nt, dt, NOISES, alphas, n_seeds=t_seeds, seed=SEEDS["noise"],
+                            solver=solver)
         gauss = {f"gaussian sigma_f=0.5 d={d}": sweeps for d, sweeps in gaussian_panel(
-            ng, gauss_d, alphas, n_seeds=g_seeds, seed=62, solver=solver).items()}
-        d2 = d2_log_max_stats(d2_panel(d2_ns, alphas, n_seeds=d2_seeds, seed=63,
-                                       solver=solver))
+            ng, list(s["gauss_ds"]), alphas, n_seeds=s["gauss_seeds"], seed=SEEDS["gaussian"],
+            solver=solver).items()}
+        tan = d2_panel(d2_ns, alphas, n_seeds=s["d2_seeds"], seed=SEEDS["d2"], solver=solver)
+        d2 = d2_log_max_stats(tan)
     # The jump is asserted where many points must be separated (lambda >= 2/3); at
     # lambda = 0.1 the data are barely separable and the two SVMs nearly coincide.
     strong = list(panel) + [k for k in gauss if int(k.split("d=")[1]) / ng >= 0.6]
@@ -364,8 +391,11 @@ def check_b6(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
             f"with {t_seeds} seeds at d={dt}, N={nt} the scatter of the flatness is as large "
             "as the differences between noise laws; the verdict rests on the jump, the norm "
             "range, the alpha->0+ limit and the d=2 N-dependence")
-    figures = _plot_b6(panel, gauss, d2, alphas, report_dir, (nt, dt), ng) \
-        if report_dir is not None else []
+    data = {"settings": dict(s, noise_model=NOISE_MODEL, gauss_model=GAUSS_MODEL),
+            "alphas": alphas, "targets": compile_binary("quadratic").target(alphas),
+            "plateau_range": PLATEAU_RANGE,
+            "noise": {k: sweep_record(v) for k, v in panel.items()},
+            "gaussian": {k: sweep_record(v) for k, v in gauss.items()}, "d2": tan}
     return CheckResult(
         "B6", "alpha-insensitivity plateau", ev,
         "flatness = max-min of cos(S_min, e1) over alpha in [1e-3, 0.9]; jump = cos at "
@@ -375,187 +405,4 @@ def check_b6(full: bool = False, report_dir=None, *, solver=None) -> CheckResult
         f"SVM decreasing along alpha={LIMIT_ALPHAS} (and, where the jump is asserted, "
         f"{LIMIT_FACTOR:g}x below the Euclidean SVM's); d=2: mean log10 max tan(theta) at "
         "the largest N below the smallest N's by 3 combined SE",
-        bool(passed), figures=figures, note=note)
-
-
-def _plot_b6(panel, gauss, d2, alphas, report_dir, size_t, ng):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 4, figsize=(19, 4.2))
-    x0 = float(np.min(alphas)) / 10  # where alpha = 0 is drawn
-    for ax, group, title in ((axes[0], panel, f"Student-t / Gaussian, N={size_t[0]}, "
-                              f"d={size_t[1]}, mu_f=sigma_f=sigma_n=1"),
-                             (axes[2], gauss, f"Gaussian, N={ng}, sigma_f=0.5, sigma_n=1")):
-        for j, (key, sweeps) in enumerate(group.items()):
-            c = np.mean([s.cos for s in sweeps], axis=0)
-            ax.semilogx(alphas, c, "o-", ms=3, color=f"C{j}", label=key)
-            ax.semilogx([x0], [np.mean([s.cos0 for s in sweeps])], "*", ms=10, color=f"C{j}")
-        ax.axvspan(*PLATEAU_RANGE, color="grey", alpha=0.1)
-        ax.set_xlabel(f"alpha  (star at {x0:g}: alpha=0, max-margin)")
-        ax.set_ylabel("cos(S_min, e1)")
-        ax.set_title("B6: " + title, fontsize=8)
-        ax.legend(fontsize=6)
-    ax = axes[1]
-    for j, (key, sweeps) in enumerate(panel.items()):
-        ax.loglog(alphas, np.mean([s.norm for s in sweeps], axis=0), "o-", ms=3,
-                  color=f"C{j}", label=key)
-    comp = compile_binary("quadratic")
-    ax.loglog(alphas, comp.target(alphas), "k--", lw=0.8, label="t*(alpha)")
-    ax.set_xlabel("alpha")
-    ax.set_ylabel("|S_min|")
-    ax.legend(fontsize=6)
-    ax = axes[3]
-    ns = sorted(d2)
-    gm = np.array([10 ** d2[n][0] for n in ns])
-    lo = gm - np.array([10 ** (d2[n][0] - d2[n][1]) for n in ns])
-    hi = np.array([10 ** (d2[n][0] + d2[n][1]) for n in ns]) - gm
-    ax.errorbar(ns, gm, yerr=[lo, hi], fmt="o-", label="geometric mean over draws")
-    ax.plot(ns, gm[0] * np.sqrt(ns[0] / np.asarray(ns, float)), "k--", lw=0.8,
-            label="N^-1/2")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("N  (d=2, Gaussian, mu_f=sigma_f=sigma_n=1)")
-    ax.set_ylabel("max_alpha tan(theta) to quadratic minimiser")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return save_figure(fig, report_dir, "B6_plateau")
-
-
-# --------------------------------------------------------------------------------------
-# B12.
-# --------------------------------------------------------------------------------------
-
-#: Small-sigma_f fit range (linear regime) and the wider range drawn in the figure.
-SIGMA_F_SMALL = (0.0, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2)
-SIGMA_F_WIDE = (0.3, 0.5, 0.75, 1.0, 1.5)
-
-
-def linear_response_slope(base) -> float:
-    r""":math:`b_0 = \sigma_n\|[(U_0^\top U_0)^{-1}U_0^\top z]_\perp\|` of the module
-    docstring: :math:`dC/d\sigma_f` at :math:`\sigma_f = 0` for the draw ``base``."""
-    U0 = base.rescaled(sigma_f=0.0).u
-    z = base.y * base.xi_f
-    beta = np.linalg.lstsq(U0, z, rcond=None)[0]
-    return float(base.sigma_n * np.linalg.norm(beta[1:]))
-
-
-def sigma_f_scan(base, sigma_fs, *, alpha=0.4, regularizer="quadratic", solver=None):
-    r"""``(S1, |S_perp|, C)`` arrays over ``sigma_fs`` for the same draw rescaled
-    (common random numbers: only :math:`\sigma_f` multiplies the stored :math:`\xi_f`)."""
-    solver = solver or exact_solver
-    S1, Sp = [], []
-    for sf in sigma_fs:
-        S = np.asarray(solver(base.rescaled(sigma_f=float(sf)).u, regularizer, alpha),
-                       dtype=float)
-        S1.append(float(S[0]))
-        Sp.append(float(np.linalg.norm(S[1:])))
-    S1, Sp = np.array(S1), np.array(Sp)
-    return S1, Sp, base.sigma_n * Sp / S1
-
-
-def _linfit(x, y):
-    b, a = np.polyfit(x, y, 1)
-    resid = y - (a + b * x)
-    ss = float(((y - y.mean()) ** 2).sum())
-    return float(a), float(b), 1.0 - float(resid @ resid) / ss if ss > 0 else 0.0
-
-
-#: C(0) = 0 to solver precision (B7: S_perp <= 1e-8 S_1 at sigma_f = 0).
-C0_TOL = 1e-8
-#: Straight line over sigma_f <= 0.2: C/sigma_f drifts by <= ~3% there (the O(sigma_f^2)
-#: term), which costs R^2 only ~1e-4.
-LINEAR_R2 = 0.999
-#: C(0.01)/0.01 vs b_0: the next order is ~0.3 b_0 sigma_f relative, i.e. 0.3% at 0.01.
-SLOPE_RTOL = 0.01
-#: S_1 "constant": first order O(sigma_f/sqrt(N-d)) ~ 2% plus second order ~4% at 0.2.
-S1_RTOL = 0.10
-
-
-def evaluate_b12(sigma_fs, S1, Sp, C, b0) -> dict:
-    """Verdict pieces of B12 for one draw (tests feed bad scans)."""
-    x = np.asarray(sigma_fs, dtype=float)
-    a, b, r2 = _linfit(x, C)
-    _, bp, r2p = _linfit(x, Sp)
-    k = int(np.argmin(np.where(x > 0, x, np.inf)))
-    ev = {"C(0)": float(C[0]), "C fit intercept": a, "C fit slope": b, "C fit R^2": r2,
-          "|S_perp| fit R^2": r2p, "linear-response slope b0": b0,
-          f"C({x[k]:g})/{x[k]:g} / b0": float(C[k] / x[k] / b0),
-          "max |S1/S1(0) - 1|": float(np.max(np.abs(S1 / S1[0] - 1)))}
-    ev["ok"] = bool(C[0] <= C0_TOL and r2 >= LINEAR_R2 and r2p >= LINEAR_R2
-                    and abs(C[k] / x[k] / b0 - 1) <= SLOPE_RTOL
-                    and ev["max |S1/S1(0) - 1|"] <= S1_RTOL)
-    return ev
-
-
-def b12_scans(n, d, *, n_seeds, seed, alpha=0.4, mu_f=1.0, sigma_n=1.0, solver=None):
-    r"""B12 for ``n_seeds`` draws: ``(grid, small, scans)`` with ``grid`` the
-    :math:`\sigma_f` values (:data:`SIGMA_F_SMALL` then :data:`SIGMA_F_WIDE`), ``small`` the
-    mask of the linear range, and per draw (the :math:`\sigma_f = 0` draw rescaled, common
-    random numbers) a dict with ``S1``, ``Sperp``, ``C`` (arrays over ``grid``), the
-    linear-response slope ``b0`` and the :func:`evaluate_b12` ``evaluation`` of the small
-    range."""
-    grid = np.array(SIGMA_F_SMALL + SIGMA_F_WIDE)
-    small = np.isin(grid, SIGMA_F_SMALL)
-    scans = []
-    for s in seeds(seed, n_seeds):
-        base = binary_signal_noise(n, d, mu_f=mu_f, sigma_f=0.0, sigma_n=sigma_n, seed=s)
-        S1, Sp, C = sigma_f_scan(base, grid, alpha=alpha, solver=solver)
-        b0 = linear_response_slope(base)
-        ev = evaluate_b12(grid[small], S1[small], Sp[small], C[small], b0)
-        scans.append({"S1": S1, "Sperp": Sp, "C": C, "b0": b0, "evaluation": ev})
-    return grid, small, scans
-
-
-@register("B12", "sigma_n=1, alpha=0.4: S1 ~ const, |S_perp| and C = sigma_n|S_perp|/S1 "
-                 "linear in small sigma_f")
-def check_b12(full: bool = False, report_dir=None, *, solver=None) -> CheckResult:
-    n, d = (2000, 1400) if full else (300, 210)
-    n_seeds = 3 if full else 4
-    ev, scans, b0s, ok = {}, [], [], True
-    target = compile_binary("quadratic").target(0.4)
-    with blas_single_thread():
-        grid, _, runs = b12_scans(n, d, n_seeds=n_seeds, seed=121, alpha=0.4, solver=solver)
-    for j, sc in enumerate(runs):
-        e = dict(sc["evaluation"])
-        ok &= e.pop("ok")
-        for key, v in e.items():
-            ev[f"seed {j}: {key}"] = v
-        ev[f"seed {j}: S1(0) vs t*/mu_f"] = f"{sc['S1'][0]:.6f} vs {target:.6f}"
-        scans.append((sc["S1"], sc["Sperp"], sc["C"], sc["b0"]))
-        b0s.append(sc["b0"] * sc["b0"])
-    m, se = mean_and_sem(b0s)
-    ev["mean b0^2 (theory (d-1)/(N-d-1))"] = (f"{m:.3f} +- {se:.3f} "
-                                              f"({inverse_wishart_trace(n, d):.3f})")
-    figures = _plot_b12(grid, scans, report_dir, n, d) if report_dir is not None else []
-    return CheckResult(
-        "B12", "sigma_f dependence of S1, |S_perp| and C", ev,
-        f"per draw, sigma_f <= {max(SIGMA_F_SMALL)} (common random numbers): C(0) <= "
-        f"{C0_TOL:g} (B7); linear fits of C and |S_perp| with R^2 >= {LINEAR_R2}; "
-        f"C(0.01)/0.01 within {SLOPE_RTOL:.0%} of the linear-response slope b0 (O(sigma_f) "
-        f"correction); max |S1/S1(0)-1| <= {S1_RTOL:.0%} (first order O(sigma_f/sqrt(N-d)) + "
-        "second order)", bool(ok), figures=figures)
-
-
-def _plot_b12(grid, scans, report_dir, n, d):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for j, (S1, Sp, C, b0) in enumerate(scans):
-        axes[0].plot(grid, C, "o-", ms=3, color=f"C{j}", label=f"seed {j}")
-        axes[0].plot(grid, b0 * grid, "--", lw=0.8, color=f"C{j}")
-        axes[1].plot(grid, S1, "o-", ms=3, color=f"C{j}")
-        axes[1].plot(grid, Sp, "s--", ms=3, color=f"C{j}")
-    axes[0].axvspan(0, max(SIGMA_F_SMALL), color="grey", alpha=0.1)
-    axes[0].set_xlabel(f"sigma_f  (N={n}, d={d}, sigma_n=1, alpha=0.4, mu_f=1)")
-    axes[0].set_ylabel("C = sigma_n |S_perp| / S1  (dashed: b0 sigma_f)")
-    axes[0].set_title("B12: C linear in small sigma_f")
-    axes[0].legend(fontsize=7)
-    axes[1].set_xlabel("sigma_f")
-    axes[1].set_ylabel("S1 (o, solid), |S_perp| (s, dashed)")
-    axes[1].set_title("S1 ~ constant, |S_perp| ~ linear for small sigma_f")
-    fig.tight_layout()
-    return save_figure(fig, report_dir, "B12_sigma_f")
+        bool(passed), note=note, data={"B6_plateau": data})

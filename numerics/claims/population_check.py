@@ -1,5 +1,5 @@
 r"""Claim B4 (population half): the Gaussian population minimiser points along
-:math:`\Sigma^{-1}\mu`, found by minimising over :math:`S` at 40 digits (THEORY.md §2).
+:math:`\Sigma^{-1}\mu`, found by minimising over :math:`S` at 40 digits (docs/theory.md §2).
 
 For :math:`x \sim \mathcal N(\mu, \Sigma)` the logit :math:`S\cdot x` is
 :math:`\mathcal N(m, s^2)`, :math:`m = S\cdot\mu`, :math:`s = \sqrt{S^\top\Sigma S}`, so
@@ -67,10 +67,11 @@ import numpy as np
 
 from core.claims import CheckResult, register
 from theory import get_regularizer
-from core.errors import ConvergenceError, InvalidParameterError, check_alpha
+from core.errors import ConvergenceError, InvalidParameterError
+from core.validation import check_alpha
 
 from numerics.compile.compiled import compile_binary
-from numerics.models.data import gaussian_population
+from numerics.models.gaussian import gaussian_population
 from numerics.solve.population import population_minimizer
 from numerics.claims._common import seeds
 
@@ -78,7 +79,7 @@ __all__ = ["LogitMoments", "MpPopulationMinimum", "logit_expectation",
            "mp_population_minimizer", "mp_mixture_minimizer", "mp_fisher_direction",
            "direction_error", "random_population", "population_alignment", "min_curvature",
            "mixture_control",
-           "check_b4_population", "CONVEX_BUILTINS"]
+           "check_b4_population", "CONVEX_BUILTINS", "SIZES"]
 
 #: Working digits: >= 30 asked; 40 leaves 15 digits between the rounding of the
 #: quadrature sums and the gradient tolerance below.
@@ -93,6 +94,12 @@ QUAD_TOL = 1e-25
 Y_CUT = 14
 #: The built-ins with convex f (the confidence penalty is bounded hence not convex).
 CONVEX_BUILTINS = ("quadratic", "label_smoothing", "maxsup")
+#: Sizes of claim B4's population half (check: "default", ``--full``: "full"): dimensions
+#: of the random populations, alphas, and the alphas of the (reported) confidence penalty.
+SIZES = {
+    "default": dict(dims=(2, 3), alphas=(0.1, 0.4), penalty_alphas=(0.2, 0.9)),
+    "full": dict(dims=(2, 3, 4), alphas=(0.05, 0.1, 0.2, 0.4), penalty_alphas=(0.2, 0.5, 0.9)),
+}
 
 
 @dataclass(frozen=True)
@@ -382,9 +389,10 @@ def mixture_control(regularizer="label_smoothing", alpha=0.2):
 
 @register("B4", "Gaussian population, convex l: the minimiser of E[l(S.x)] points along "
                 "population Sigma^-1 mu (found by 40-digit Newton over S)")
-def check_b4_population(full: bool = False, report_dir=None) -> CheckResult:
-    dims = [2, 3, 4] if full else [2, 3]
-    alphas = [0.05, 0.1, 0.2, 0.4] if full else [0.1, 0.4]
+def check_b4_population(full: bool = False) -> CheckResult:
+    """Claim B4 (population half) at :data:`SIZES` ``"default"`` (``full``: ``"full"``)."""
+    size = SIZES["full" if full else "default"]
+    dims, alphas = list(size["dims"]), list(size["alphas"])
     pops = [random_population(d, s) for d, s in zip(dims, seeds(4, len(dims)))]
     ev, worst = {}, {"direction": 0, "gradient": 0, "quadrature": 0}
     rng = np.random.default_rng(seeds(5, 1)[0])
@@ -408,7 +416,7 @@ def check_b4_population(full: bool = False, report_dir=None) -> CheckResult:
     ev["negative control (2-Gaussian mixture) direction error"] = float(control)
     # Reported, not part of the verdict: f = -H is not convex (Prop. 3.1 does not apply).
     mu, Sigma = pops[0]
-    for a in ([0.2, 0.5, 0.9] if full else [0.2, 0.9]):
+    for a in size["penalty_alphas"]:
         err, sol = population_alignment(mu, Sigma, "confidence_penalty", a)
         ev[f"confidence_penalty a={a}: direction error"] = float(err)
         ev[f"confidence_penalty a={a}: min l''(t)"] = min_curvature("confidence_penalty", a)

@@ -1,36 +1,21 @@
-r"""Real-data claims R1 and R2 (THEORY.md Sec. 5, App. E.6.1 adapted to offline data).
+r"""Real-data claims R1 and R2 (docs/theory.md §5, App. E.6.1 adapted to offline data).
 
-The paper probes frozen ResNet-18 CIFAR-10 features (1000 train / 9000 test, 512
-features, :math:`\lambda = d/N \approx 0.5`). Offline we use the real data sets shipped
-inside scikit-learn, with the same ratio :math:`\lambda = d/N = 1/2` (``N = 2d`` training
-samples, the rest is the test set; stratified split, fixed seed):
+The data sets (scikit-learn's digits, breast cancer and wine; :math:`\lambda = d/N = 1/2`,
+standardised on train) and the effective noise amplitudes are in
+:mod:`numerics.claims.realdata_data`.
 
-==============  =====  ===  =======  ==========================================
-name            K      d    N train  source
-==============  =====  ===  =======  ==========================================
-digits-3v8      2      64   128      ``load_digits``, the confusable pair 3 vs 8
-digits-10       10     64   128      ``load_digits``, all ten classes
-breast_cancer   2      30   60       ``load_breast_cancer``
-wine            3      13   26       ``load_wine``
-==============  =====  ===  =======  ==========================================
-
-Features are standardised with the training mean and standard deviation; features that
-are constant on the training set (blank pixels of the digits) are dropped, so ``d`` below
-counts the kept ones and :math:`[\mathbf 1, X_{train}]` has full column rank
-(:math:`N > d`, the regime of B9/M6).
-
-The probe is the multiclass linear model with bias (THEORY.md Sec. 4),
+The probe is the multiclass linear model with bias (docs/theory.md §4),
 :math:`z = Wx + b`, trained on
 
 .. math::
     L(W, b) = \frac1N\sum_i (1-\alpha)\bigl(\operatorname{lse}(z_i) - z_{i,y_i}\bigr)
               + \alpha\|z_i\|^2 ,
 
-minimised exactly (:func:`numerics.solve.solvers.minimize_multiclass`). :math:`\alpha = 0` is
+minimised exactly (:func:`numerics.solve.multiclass.minimize_multiclass`). :math:`\alpha = 0` is
 the limit of gradient descent: on separable data the direction of the multiclass
 hard-margin SVM on :math:`\tilde x = (x, 1)`,
 :math:`\min\|[W, b]\|_F` s.t. :math:`(\tilde w_{y_i} - \tilde w_j)\cdot\tilde x_i \ge 1`
-(:func:`numerics.solve.maxmargin.multiclass_max_margin`, G1); on non-separable data the finite
+(:func:`numerics.solve.multiclass_max_margin.multiclass_max_margin`, G1); on non-separable data the finite
 maximum-likelihood estimate (``minimize_multiclass`` with :math:`\alpha = 0`).
 
 * **R1** (jump then plateau). Test accuracy :math:`A(\alpha)` on a log grid of
@@ -48,10 +33,10 @@ maximum-likelihood estimate (``minimize_multiclass`` with :math:`\alpha = 0`).
   (spread :math:`< |\Delta|`) on every data set, and an accuracy jump resolved,
   :math:`|\Delta| > 3\operatorname{se}(\Delta)`, on at least one; which data sets
   resolve it is reported (``jump_then_plateau`` per data set).
-* **R2** (robustness to orthogonal rescaling). :math:`P_\perp` projects onto the
-  orthogonal complement of :math:`S = \operatorname{span}\{\mu_c - \bar\mu\}` (train class
-  means). The map :math:`A_\gamma = (I - P_\perp) + \gamma P_\perp` is invertible for
-  :math:`\gamma > 0`; applied to train and test inputs, the regularised minimiser is
+* **R2** (robustness to orthogonal rescaling). Under the map
+  :math:`A_\gamma = (I - P_\perp) + \gamma P_\perp`, :math:`\gamma > 0`, applied to train
+  and test inputs (:math:`P_\perp` projects onto the orthogonal complement of the span
+  :math:`S` of the centred training class means), the regularised minimiser is
   equivariant, :math:`(W, b) \mapsto (WA_\gamma^{-1}, b)` (B9, M6), because the loss sees
   :math:`W` only through the training logits and the minimiser is unique when
   :math:`[\mathbf 1, X]` has full column rank (:math:`N > d`). Its test logits are then
@@ -65,57 +50,37 @@ maximum-likelihood estimate (``minimize_multiclass`` with :math:`\alpha = 0`).
   :math:`[\mathbf 1, X]` is rank deficient or :math:`N < d`. With :math:`P_\perp`
   estimated from other data (train and test together) and :math:`N < d` the map leaves
   :math:`R` and the invariance is lost (reported as a control, not asserted).
-* **Effective noise amplitudes** (Sec. 5). With :math:`Q_S` an orthonormal basis of
-  :math:`S` (dimension :math:`K-1`), residuals :math:`r_i = x_i - \mu_{y_i}` and
-  :math:`D` the mean pairwise centroid distance,
-
-  .. math::
-      \sigma_f^{eff} = \frac1{KD}\sum_c\Bigl(\frac{\operatorname{mean}_{y_i=c}
-          \|Q_S^\top r_i\|^2}{K-1}\Bigr)^{1/2},\qquad
-      \sigma_n^{eff} = \frac1{KD}\sum_c\Bigl(\frac{\operatorname{mean}_{y_i=c}
-          \|P_\perp r_i\|^2}{d-K+1}\Bigr)^{1/2},
-
-  i.e. per-direction RMS standard deviations. For the binary model of Sec. 3
-  (centroids :math:`\pm\mu_f e_1`, :math:`D = 2\mu_f`) this gives
-  :math:`\sigma_f/(2\mu_f)` and :math:`\sigma_n/(2\mu_f)`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from core.claims import CheckResult, register
-from core.errors import InvalidParameterError, check_alpha
+from core.errors import InvalidParameterError
+from core.validation import check_alpha
 
-from numerics.models.data import _check_array, _check_int, _check_real, _mean_span
-from numerics.solve.maxmargin import is_multiclass_separable, multiclass_max_margin
-from numerics.solve.solvers import minimize_multiclass
-from numerics.claims._common import save_figure
+from core.validation import check_int as _check_int, check_real as _check_real
+from numerics.solve.multiclass_max_margin import multiclass_max_margin
+from numerics.solve.separability import is_multiclass_separable
+from numerics.solve.multiclass import minimize_multiclass
 from numerics.claims.clustering import blas_single_thread
-from numerics.claims.invariance import crossing
+from numerics.claims.benefit import crossing
 from numerics.claims.multiclass import class_centred, logit_change
+from numerics.claims.realdata_data import (DATASETS, RealSplit, check_labels, dataset_noise,
+                                           effective_noise, load_split, orthogonal_projector,
+                                           rescale_orthogonal)
 
 __all__ = ["DATASETS", "RealSplit", "load_split", "orthogonal_projector",
-           "rescale_orthogonal", "effective_noise", "dataset_noise", "unregularised_fit",
-           "regularised_fit", "predict", "accuracy", "paired_difference", "alpha_curve",
-           "gamma_curve", "alpha_grid", "r1_table", "r2_table", "draw_r1", "draw_r2",
-           "check_r1", "check_r2"]
+           "rescale_orthogonal", "effective_noise", "dataset_noise", "R1_SIZES", "R2_SIZES",
+           "unregularised_fit", "regularised_fit", "predict", "accuracy", "paired_difference",
+           "alpha_curve", "gamma_curve", "alpha_grid", "r1_table", "r2_table", "r1_data",
+           "r2_data", "check_r1", "check_r2"]
 
-#: Data sets and training sizes: N = 2 d_raw, i.e. lambda = 1/2 as for the paper's
-#: 512 ResNet features and 1000 training images (fixed before looking at any result).
-DATASETS = {"digits-3v8": 128, "digits-10": 128, "breast_cancer": 60, "wine": 26}
 #: Regularisation strength of R2 (the alpha of B9/M6).
 R2_ALPHA = 0.2
-#: Rescaling factors of the orthogonal component (R2; ``--full``: GAMMAS_FULL).
-GAMMAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-GAMMAS_FULL = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-#: The alpha > 0 grid of R1 as ``alpha_grid`` arguments ``(count, low, high)``
-#: (``--full``: R1_ALPHA_GRID_FULL).
-R1_ALPHA_GRID = (8, 1e-4, 0.5)
-R1_ALPHA_GRID_FULL = (13, 1e-5, 0.5)
 #: Newton stops at ||grad|| <= 1e-10; with O(1) conditioning of these small problems
 #: the normalised test logits agree to ~1e-9. 1e-7 leaves headroom, and the max-margin
 #: control must move by more than 1e-3 so the comparison can fail.
@@ -127,173 +92,32 @@ R2_SMALL_N = 40
 JUMP_Z = 3.0
 
 
-# ------------------------------------------------------------------------------ data
-@dataclass(frozen=True)
-class RealSplit:
-    r"""A fixed train/test split of a scikit-learn data set, standardised on train.
-
-    ``X_train`` (N, d), ``X_test`` (M, d) (train-constant features dropped), labels in
-    ``0..K-1``; ``d_raw`` is the number of features before dropping.
-    """
-
-    name: str
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    k: int
-    d_raw: int
-    seed: int
-
-    @property
-    def n(self) -> int:
-        return int(self.X_train.shape[0])
-
-    @property
-    def d(self) -> int:
-        return int(self.X_train.shape[1])
-
-    @property
-    def lam(self) -> float:
-        r""":math:`\lambda = d/N` with the kept features."""
-        return self.d / self.n
+def alpha_grid(count: int, low: float = 1e-4, high: float = 0.5) -> np.ndarray:
+    r"""``count`` log-spaced :math:`\alpha` from ``low`` to ``high``."""
+    count = _check_int(count, "count", "alpha_grid", minimum=2)
+    low = _check_real(low, "low", "alpha_grid", lower=0.0, upper=1.0, lower_open=True,
+                      upper_open=True)
+    high = _check_real(high, "high", "alpha_grid", lower=low, upper=1.0, lower_open=True,
+                       upper_open=True)
+    return np.logspace(math.log10(low), math.log10(high), count)
 
 
-def _raw(name):
-    from sklearn.datasets import load_breast_cancer, load_digits, load_wine
-
-    if name not in DATASETS:
-        raise InvalidParameterError(
-            f"The 'name' parameter of load_split must be one of {', '.join(DATASETS)}. "
-            f"Got {name!r} instead.")
-    if name.startswith("digits"):
-        data = load_digits()
-        X, y = data.data.astype(float), data.target.astype(np.int64)
-        if name == "digits-3v8":
-            keep = (y == 3) | (y == 8)
-            X, y = X[keep], (y[keep] == 8).astype(np.int64)
-        return X, y
-    data = load_breast_cancer() if name == "breast_cancer" else load_wine()
-    return data.data.astype(float), data.target.astype(np.int64)
-
-
-def load_split(name: str, n_train=None, *, seed: int = 0) -> RealSplit:
-    r"""Stratified split of data set ``name`` with ``n_train`` training samples (default
-    :data:`DATASETS`), standardised with the training mean and standard deviation.
-
-    >>> s = load_split("wine")
-    >>> (s.k, s.n, s.d, s.X_test.shape[0])
-    (3, 26, 13, 152)
-    """
-    from sklearn.model_selection import train_test_split
-
-    caller = "load_split"
-    X, y = _raw(name)
-    n_train = DATASETS[name] if n_train is None else n_train
-    k = int(y.max()) + 1
-    n_train = _check_int(n_train, "n_train", caller, minimum=2 * k)
-    if n_train > X.shape[0] - k:
-        raise InvalidParameterError(
-            f"The 'n_train' parameter of {caller} must leave at least {k} test samples of "
-            f"the {X.shape[0]} in {name!r}. Got {n_train!r} instead.")
-    seed = _check_int(seed, "seed", caller, minimum=0)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, train_size=n_train, stratify=y,
-                                          random_state=seed)
-    mu, sd = Xtr.mean(axis=0), Xtr.std(axis=0)
-    keep = sd > 0
-    Xtr = (Xtr[:, keep] - mu[keep]) / sd[keep]
-    Xte = (Xte[:, keep] - mu[keep]) / sd[keep]
-    return RealSplit(name, Xtr, ytr, Xte, yte, k, X.shape[1], seed)
-
-
-def _check_xy(X, y, k, caller):
-    X = _check_array(X, "X", caller, ndim=2)
-    k = _check_int(k, "k", caller, minimum=2)
-    y = np.asarray(y)
-    if y.shape != (X.shape[0],) or not np.issubdtype(y.dtype, np.integer):
-        raise InvalidParameterError(
-            f"The 'y' parameter of {caller} must be {X.shape[0]} integer labels. Got dtype "
-            f"{y.dtype} and shape {y.shape} instead.")
-    counts = np.bincount(y, minlength=k) if y.size and y.min() >= 0 else None
-    if counts is None or counts.size != k or np.any(counts == 0):
-        raise InvalidParameterError(
-            f"The 'y' parameter of {caller} must hold every label 0..{k - 1} at least once. "
-            f"Got labels {sorted(set(y.tolist()))[:12]!r} instead.")
-    return X, y.astype(np.int64), k
-
-
-def _class_means(X, y, k):
-    return np.array([X[y == c].mean(axis=0) for c in range(k)])
-
-
-def _signal_basis(means, caller):
-    r"""Orthonormal basis (d, K-1) of the span :math:`S` of the centred class ``means``
-    (:func:`numerics.models.data._mean_span`; affinely independent means required)."""
-    k, d = means.shape
-    if k - 1 > d:
-        raise InvalidParameterError(
-            f"{caller} needs K - 1 <= d for K = {k} class means in d = {d} dimensions.")
-    try:
-        return _mean_span(means, caller)[0]
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(
-            f"{caller} needs the {k} class means of (X, y) to be affinely independent "
-            f"(dim S = K - 1): {exc}") from None
-
-
-def orthogonal_projector(X, y, k) -> np.ndarray:
-    r""":math:`P_\perp = I - Q_SQ_S^\top`, the projector onto the orthogonal complement
-    of the span :math:`S` of the centred class means of ``(X, y)`` (R2)."""
-    X, y, k = _check_xy(X, y, k, "orthogonal_projector")
-    Q = _signal_basis(_class_means(X, y, k), "orthogonal_projector")
-    return np.eye(X.shape[1]) - Q @ Q.T
-
-
-def rescale_orthogonal(X, P_perp, gamma) -> np.ndarray:
-    r""":math:`x \mapsto (I - P_\perp)x + \gamma P_\perp x` row-wise (R2); invertible for
-    :math:`\gamma > 0` with inverse :math:`A_{1/\gamma}`.
-
-    >>> P = np.diag([0.0, 1.0])
-    >>> rescale_orthogonal([[1.0, 1.0]], P, 3.0).tolist()
-    [[1.0, 3.0]]
-    """
-    caller = "rescale_orthogonal"
-    X = _check_array(X, "X", caller, ndim=2)
-    P = _check_array(P_perp, "P_perp", caller, ndim=2, shape=(X.shape[1], X.shape[1]))
-    gamma = _check_real(gamma, "gamma", caller, lower=0.0, lower_open=True)
-    XP = X @ P  # P is symmetric
-    return X - XP + gamma * XP
-
-
-def effective_noise(X, y, k) -> dict:
-    r"""Effective :math:`\sigma_f^{eff}, \sigma_n^{eff}` (module docstring): class-averaged
-    per-direction RMS standard deviations inside :math:`S` and :math:`S^\perp`, divided by
-    the mean pairwise centroid distance ``D`` (also returned, with ``dim_S``)."""
-    X, y, k = _check_xy(X, y, k, "effective_noise")
-    d = X.shape[1]
-    M = _class_means(X, y, k)
-    Q = _signal_basis(M, "effective_noise")
-    r = Q.shape[1]
-    if r >= d:
-        raise InvalidParameterError(
-            f"effective_noise needs dim S < d; got dim S = {r} for d = {d}.")
-    R = X - M[y]
-    inside = np.sum((R @ Q) ** 2, axis=1)
-    outside = np.sum(R * R, axis=1) - inside
-    sf = np.mean([math.sqrt(inside[y == c].mean() / r) for c in range(k)])
-    sn = np.mean([math.sqrt(max(outside[y == c].mean(), 0.0) / (d - r)) for c in range(k)])
-    D = float(np.mean([np.linalg.norm(M[a] - M[b]) for a in range(k) for b in range(a + 1, k)]))
-    return {"sigma_f": float(sf) / D, "sigma_n": float(sn) / D, "centroid_distance": D,
-            "dim_S": r}
-
-
-def dataset_noise(name: str) -> dict:
-    """:func:`effective_noise` of the whole data set ``name`` (standardised on itself,
-    constant features dropped): a property of the data set, not of one split."""
-    X, y = _raw(name)
-    sd = X.std(axis=0)
-    X = (X[:, sd > 0] - X[:, sd > 0].mean(axis=0)) / sd[sd > 0]
-    return effective_noise(X, y, int(y.max()) + 1)
+_SMALL = ("digits-3v8", "breast_cancer", "wine")
+#: Sizes of claim R1 (check: "default", ``--full``: "full"; figure R1 also "test"): the
+#: data sets and the alpha > 0 grid.
+R1_SIZES = {
+    "test": dict(datasets=_SMALL, alphas=(1e-4, 1e-3, 1e-2, 0.3)),
+    "default": dict(datasets=tuple(DATASETS), alphas=tuple(alpha_grid(8, 1e-4, 0.5))),
+    "full": dict(datasets=tuple(DATASETS), alphas=tuple(alpha_grid(13, 1e-5, 0.5))),
+}
+#: Sizes of claim R2 (likewise): the data sets and the rescaling factors gamma of the
+#: orthogonal component.
+R2_SIZES = {
+    "test": dict(datasets=_SMALL, gammas=(0.25, 1.0, 8.0)),
+    "default": dict(datasets=tuple(DATASETS), gammas=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0)),
+    "full": dict(datasets=tuple(DATASETS),
+                 gammas=(0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)),
+}
 
 
 # ------------------------------------------------------------------------ classifiers
@@ -303,7 +127,7 @@ def unregularised_fit(X, y, k):
     Separable: the multiclass hard-margin SVM on :math:`(x, 1)` (``kind="max-margin"``,
     ``residual`` its KKT residual); otherwise the finite MLE (``kind="mle"``, gradient norm).
     """
-    X, y, k = _check_xy(X, y, k, "unregularised_fit")
+    X, y, k = check_labels(X, y, k, "unregularised_fit")
     Xa = np.column_stack([X, np.ones(X.shape[0])])
     if is_multiclass_separable(Xa, y, k):
         svm = multiclass_max_margin(Xa, y, k)
@@ -314,7 +138,7 @@ def unregularised_fit(X, y, k):
 
 def _regularised_solution(X, y, k, alpha, caller):
     alpha = float(check_alpha(alpha, caller=caller, allow_zero=False))
-    X, y, k = _check_xy(X, y, k, caller)
+    X, y, k = check_labels(X, y, k, caller)
     return minimize_multiclass(X, y, "quadratic", alpha, n_classes=k)
 
 
@@ -348,16 +172,6 @@ def paired_difference(pred_a, pred_b, y) -> tuple:
 def _direction(W, b):
     V = class_centred(np.column_stack([W, b]))
     return (V / np.linalg.norm(V)).ravel()
-
-
-def alpha_grid(count: int, low: float = 1e-4, high: float = 0.5) -> np.ndarray:
-    r"""``count`` log-spaced :math:`\alpha` from ``low`` to ``high``."""
-    count = _check_int(count, "count", "alpha_grid", minimum=2)
-    low = _check_real(low, "low", "alpha_grid", lower=0.0, upper=1.0, lower_open=True,
-                      upper_open=True)
-    high = _check_real(high, "high", "alpha_grid", lower=low, upper=1.0, lower_open=True,
-                       upper_open=True)
-    return np.logspace(math.log10(low), math.log10(high), count)
 
 
 def alpha_curve(split: RealSplit, alphas) -> dict:
@@ -403,7 +217,7 @@ def alpha_curve(split: RealSplit, alphas) -> dict:
             "k": split.k, "n_test": int(yte.size), "lam": split.lam}
 
 
-def gamma_curve(split: RealSplit, gammas=GAMMAS, *, alpha: float = R2_ALPHA,
+def gamma_curve(split: RealSplit, gammas=R2_SIZES["default"]["gammas"], *, alpha: float = R2_ALPHA,
                 projector: str = "train", max_margin: bool = True) -> dict:
     r"""R2 on one split: train and test inputs mapped by :math:`A_\gamma` for each
     ``gamma``; regularised and max-margin test accuracies, the largest change of the
@@ -457,14 +271,14 @@ def gamma_curve(split: RealSplit, gammas=GAMMAS, *, alpha: float = R2_ALPHA,
 
 
 def r1_table(names=tuple(DATASETS), alphas=None, *, seed: int = 0) -> dict:
-    """:func:`alpha_curve` for each data set of ``names`` (default grid:
-    :data:`R1_ALPHA_GRID`)."""
-    alphas = alpha_grid(*R1_ALPHA_GRID) if alphas is None else alphas
+    """:func:`alpha_curve` for each data set of ``names`` (default grid: that of
+    :data:`R1_SIZES` ``"default"``)."""
+    alphas = R1_SIZES["default"]["alphas"] if alphas is None else alphas
     with blas_single_thread():
         return {name: alpha_curve(load_split(name, seed=seed), alphas) for name in names}
 
 
-def r2_table(names=tuple(DATASETS), gammas=GAMMAS, *, alpha=R2_ALPHA, seed: int = 0,
+def r2_table(names=tuple(DATASETS), gammas=R2_SIZES["default"]["gammas"], *, alpha=R2_ALPHA, seed: int = 0,
              n_train=None, projector: str = "train", max_margin: bool = True) -> dict:
     """:func:`gamma_curve` for each data set of ``names`` (``n_train``: name -> N)."""
     n_train = n_train or {}
@@ -474,73 +288,36 @@ def r2_table(names=tuple(DATASETS), gammas=GAMMAS, *, alpha=R2_ALPHA, seed: int 
                 for name in names}
 
 
-# --------------------------------------------------------------------------- figures
-def _pyplot():
-    from numerics.figures._registry import pyplot  # imported late: numerics.figures imports us
-
-    return pyplot()
-
-
-def draw_r1(table):
-    r"""Figure R1 of an :func:`r1_table` (or its JSON form): test accuracy against
-    :math:`\alpha` (dashed: :math:`\alpha = 0`) and the cosine of the minimiser's direction
-    to the :math:`\alpha = 0` direction, one colour per data set."""
-    plt = _pyplot()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.4))
-    cmap = plt.get_cmap("tab10")
-    for j, (name, r) in enumerate(table.items()):
-        col = cmap(j)
-        a1.semilogx(r["alphas"], r["accuracy"], "o-", color=col,
-                    label=f"{name} (d={r['d']}, N={r['n']}): jump {r['jump']:+.3f} "
-                          f"± {r['jump_se']:.3f}, spread {r['plateau_spread']:.3f}")
-        a1.axhline(r["accuracy_0"], color=col, ls="--", lw=1)
-        a2.semilogx(r["alphas"], r["cos_to_unregularised"], "o-", color=col, label=name)
-    a1.set_xlabel("alpha (quadratic logit regularisation, log scale)")
-    a1.set_ylabel("test accuracy (dashed: alpha = 0, max-margin)")
-    a1.set_title("R1: jump between alpha = 0 and alpha > 0, then plateau", fontsize=9)
-    a1.legend(fontsize=6)
-    a2.set_xlabel("alpha (log scale)")
-    a2.set_ylabel("cos(class-centred [W, b](alpha), [W, b](alpha = 0))")
-    a2.set_ylim(-0.05, 1.05)
-    a2.set_title("minimiser direction vs the alpha = 0 (max-margin) direction", fontsize=9)
-    a2.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+def r1_data(sizes: dict) -> dict:
+    r"""Data of claim R1 (and figure R1) at ``sizes`` (an entry of :data:`R1_SIZES`):
+    ``curves`` (data set -> :func:`alpha_curve` record), ``noise`` (data set ->
+    :func:`dataset_noise`) and the ``settings``."""
+    names = tuple(sizes["datasets"])
+    return {"settings": {"datasets": list(names), "alphas": list(sizes["alphas"]),
+                         "lambda": 0.5, "regularizer": "quadratic", "seed": 0},
+            "curves": r1_table(names, np.asarray(sizes["alphas"])),
+            "noise": {name: dataset_noise(name) for name in names}}
 
 
-def draw_r2(table, alpha=R2_ALPHA):
-    r"""Figure R2 of an :func:`r2_table` (or its JSON form) computed at ``alpha``: test
-    accuracy against :math:`\gamma`, regularised (solid) and max-margin (dashed)."""
-    from matplotlib.ticker import NullFormatter
-
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 4.6))
-    cmap = plt.get_cmap("tab10")
-    for j, (name, r) in enumerate(table.items()):
-        col = cmap(j)
-        ax.semilogx(r["gammas"], r["reg_accuracy"], "o-", color=col,
-                    label=f"{name}, alpha={alpha} (max logit change {r['reg_logit_change']:.1e})")
-        ax.semilogx(r["gammas"], r["mm_accuracy"], "s--", color=col,
-                    label=f"{name}, max-margin ({r['mm_label_flips']} labels flip)")
-    g = sorted({float(v) for r in table.values() for v in r["gammas"]})
-    ax.set_xticks(g)
-    ax.set_xticklabels([f"{v:g}" for v in g])
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("gamma: x -> (I - P_perp) x + gamma P_perp x (log scale)")
-    ax.set_ylabel("test accuracy")
-    ax.set_title("R2: regularised probe invariant under orthogonal rescaling; "
-                 "max-margin not", fontsize=9)
-    ax.legend(fontsize=6)
-    fig.tight_layout()
-    return fig
+def r2_data(sizes: dict) -> dict:
+    r"""Data of claim R2 (and figure R2) at ``sizes`` (an entry of :data:`R2_SIZES`):
+    ``curves`` (data set -> :func:`gamma_curve` record at :data:`R2_ALPHA`, projector from
+    the training class means) and the ``settings``."""
+    names = tuple(sizes["datasets"])
+    return {"settings": {"datasets": list(names), "gammas": list(sizes["gammas"]),
+                         "alpha": R2_ALPHA, "lambda": 0.5, "seed": 0,
+                         "projector": "train class means"},
+            "curves": r2_table(names, sizes["gammas"])}
 
 
 # ---------------------------------------------------------------------------- checks
 @register("R1", "real data (sklearn digits, breast cancer, wine; lambda=1/2): test accuracy "
                 "jumps between alpha=0 and small alpha>0, then stays on a plateau")
-def check_r1(full: bool = False, report_dir=None) -> CheckResult:
-    alphas = alpha_grid(*(R1_ALPHA_GRID_FULL if full else R1_ALPHA_GRID))
-    table = r1_table(alphas=alphas)
+def check_r1(full: bool = False) -> CheckResult:
+    r"""Claim R1 at :data:`R1_SIZES` ``"default"`` (``full``: ``"full"``);
+    ``data["R1_alpha_plateau"]`` is :func:`r1_data` (drawn as figure R1)."""
+    data = r1_data(R1_SIZES["full" if full else "default"])
+    alphas, table = data["settings"]["alphas"], data["curves"]
     ev = {"alpha grid": f"{len(alphas)} log-spaced in [{alphas[0]:g}, {alphas[-1]:g}]"}
     signs = []
     for name, r in table.items():
@@ -555,7 +332,7 @@ def check_r1(full: bool = False, report_dir=None) -> CheckResult:
         ev[f"{name} alpha=0 limit"] = r["unregularised"]
         signs.append(r["jump"])
     for name in DATASETS:
-        eff = dataset_noise(name)
+        eff = data["noise"][name]
         ev[f"{name} sigma_f^eff, sigma_n^eff"] = f"{eff['sigma_f']:.3f}, {eff['sigma_n']:.3f}"
     # The theory (B6) predicts a jump of the minimiser's *direction* between alpha=0 and
     # alpha>0 and a plateau beyond; that part is free of test-set noise and must hold on
@@ -580,8 +357,6 @@ def check_r1(full: bool = False, report_dir=None) -> CheckResult:
         note += "; accuracy jump below 3 paired se on: " + ", ".join(
             f"{n} ({abs(table[n]['jump']) / table[n]['jump_se']:.1f} se on "
             f"{table[n]['n_test']} test points)" for n in unresolved)
-    figures = (save_figure(draw_r1(table), report_dir, "R1_alpha_plateau")
-               if report_dir is not None else [])
     return CheckResult(
         "R1", "jump-then-plateau of the linear-probe test accuracy in alpha on real data", ev,
         "every data set: cos(W(alpha_min), W(0)) below the smallest cosine between two "
@@ -589,15 +364,17 @@ def check_r1(full: bool = False, report_dir=None) -> CheckResult:
         "spread over the alpha>0 grid (4+ decades) smaller than |A(alpha_min) - A(0)|; "
         f"at least one data set with |A(alpha_min) - A(0)| > {JUMP_Z:g} paired (McNemar) "
         "standard errors",
-        passed, figures=figures, note=note)
+        passed, note=note, data={"R1_alpha_plateau": data})
 
 
 @register("R2", "real data, N>d: regularised (alpha=0.2) test predictions are invariant "
                 "under rescaling the component orthogonal to the class-mean span; "
                 "max-margin's are not")
-def check_r2(full: bool = False, report_dir=None) -> CheckResult:
-    gammas = GAMMAS_FULL if full else GAMMAS
-    table = r2_table(gammas=gammas)
+def check_r2(full: bool = False) -> CheckResult:
+    r"""Claim R2 at :data:`R2_SIZES` ``"default"`` (``full``: ``"full"``);
+    ``data["R2_orthogonal_rescaling"]`` is :func:`r2_data` (drawn as figure R2)."""
+    data = r2_data(R2_SIZES["full" if full else "default"])
+    gammas, table = data["settings"]["gammas"], data["curves"]
     ev = {"gamma grid": ", ".join(f"{g:g}" for g in gammas), "alpha": R2_ALPHA}
     ok = True
     for name, r in table.items():
@@ -635,11 +412,9 @@ def check_r2(full: bool = False, report_dir=None) -> CheckResult:
         "For N < d the minimum-norm minimiser stays exactly invariant with P_perp from the "
         "training means (A_gamma preserves the training span) and loses it with P_perp "
         "from all data (N<d rows)."))
-    figures = (save_figure(draw_r2(table), report_dir, "R2_orthogonal_rescaling")
-               if report_dir is not None else [])
     return CheckResult(
         "R2", "invariance of the regularised probe under orthogonal rescaling (real data)", ev,
         f"N > d on every data set: regularised normalised test-logit change < "
         f"{R2_LOGIT_TOL:g} (Newton to |grad| <= 1e-10; exact equivariance otherwise) and no "
         f"label flips; max-margin control must move by > {R2_CONTROL_MIN:g} so the check can "
-        "fail", bool(ok), figures=figures, note=note)
+        "fail", bool(ok), note=note, data={"R2_orthogonal_rescaling": data})

@@ -1,4 +1,4 @@
-r"""Check D1: compiled targets equal an independent 50-digit minimisation (THEORY.md §1).
+r"""Check D1: compiled targets equal an independent 50-digit minimisation (docs/theory.md §1).
 
 The independent route minimises :math:`\ell(t)` directly: golden-section search on the
 mpmath loss built from the *elementary* form (``exp``/``log``, not the stable primitives)
@@ -15,7 +15,14 @@ from theory import ALPHA, T, derive_binary, list_regularizers, to_elementary
 
 from numerics.compile.compiled import compile_binary
 
-__all__ = ["mp_minimise_loss", "check_targets"]
+__all__ = ["SIZES", "mp_minimise_loss", "check_targets"]
+
+#: Sizes of check D1 (default, ``--full``): the alphas at which every built-in's target is
+#: compared.
+SIZES = {
+    "default": dict(alphas=(1e-3, 0.05, 0.2, 0.5, 0.9)),
+    "full": dict(alphas=(1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99)),
+}
 
 
 def mp_minimise_loss(regularizer, alpha, *, dps: int = 50, hi=None):
@@ -58,9 +65,9 @@ def mp_minimise_loss(regularizer, alpha, *, dps: int = 50, hi=None):
 
 
 @register("D1", "compiled t*(alpha) equals the 50-digit minimiser of l(t) for every built-in")
-def check_targets(full: bool = False, report_dir=None) -> CheckResult:
-    alphas = [1e-3, 0.05, 0.2, 0.5, 0.9] if not full else [1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2,
-                                                             0.3, 0.5, 0.7, 0.9, 0.99]
+def check_targets(full: bool = False) -> CheckResult:
+    """Check D1 at :data:`SIZES` ``"default"`` (``full``: ``"full"``)."""
+    alphas = SIZES["full" if full else "default"]["alphas"]
     worst = 0.0
     evidence = {}
     for name in list_regularizers():

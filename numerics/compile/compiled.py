@@ -21,7 +21,7 @@ import sympy as sp
 
 from theory import (ALPHA, G, T, cross_entropy, derive_binary, derive_multiclass,
                     get_regularizer, logit_symbols)
-from core.errors import check_alpha
+from core.validation import check_alpha
 from theory._solve import drop_dirac
 
 from numerics.compile._generated import GeneratedFunction, generate, wrap_numpy

@@ -1,7 +1,7 @@
 r"""Export a regulariser's derived loss functions as self-contained code or documents.
 
 ``logitreg export NAME --to FORMAT`` writes :math:`\ell(t,\alpha)`, :math:`\ell'`,
-:math:`\ell''`, :math:`\alpha(t^*)` and :math:`t^*(\alpha)` (claims B1, B7; THEORY.md §1):
+:math:`\ell''`, :math:`\alpha(t^*)` and :math:`t^*(\alpha)` (claims B1, B7; docs/theory.md §1):
 
 .. math::
     \ell(t) = (1-\alpha)\operatorname{softplus}(-t) + \alpha f(t),\qquad
@@ -26,10 +26,12 @@ from theory import InvalidParameterError, InvalidTypeError
 
 from numerics.export._c import render_c
 from numerics.export._common import prepare
+from numerics.export._conventions import CONVENTIONS, conventions_of
 from numerics.export._document import JSON_FORMAT_VERSION, render_json, render_latex
 from numerics.export._python import render_jax, render_numpy, render_torch
 
-__all__ = ["export", "EXPORT_FORMATS", "EXPORT_SUFFIXES", "JSON_FORMAT_VERSION"]
+__all__ = ["export", "EXPORT_FORMATS", "EXPORT_SUFFIXES", "JSON_FORMAT_VERSION", "CONVENTIONS",
+           "conventions_of"]
 
 #: The accepted values of ``to`` (and of ``logitreg export --to``).
 EXPORT_FORMATS = ("numpy", "c", "latex", "json", "torch", "jax")

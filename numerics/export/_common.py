@@ -1,6 +1,6 @@
 r"""What every export format shares: the derived expressions, prepared once for printing.
 
-The expressions come from :func:`theory.derive_binary` (claims B1, B7; THEORY.md §1)
+The expressions come from :func:`theory.derive_binary` (claims B1, B7; docs/theory.md §1)
 and are never retyped:
 
 .. math::
@@ -35,7 +35,7 @@ PRIMITIVE_DEFINITIONS = {
     "Heaviside": "heaviside(x, h0) = 1 if x > 0, 0 if x < 0, h0 if x == 0",
 }
 
-#: The comment every implicit-target export carries (THEORY.md §1).
+#: The comment every implicit-target export carries (docs/theory.md §1).
 IMPLICIT_NOTE = (
     "The target is IMPLICIT: SymPy found no closed form, so t*(alpha) is defined by "
     "alpha(t*) = alpha, i.e. l'(t*) = 0 with t* > 0, and is computed by bracketing the "
@@ -96,6 +96,13 @@ class Prepared:
     @property
     def f_text(self) -> str:
         return sp.sstr(self.derivation.f)
+
+    @property
+    def conventions(self) -> tuple:
+        """How alpha maps onto other libraries' parameters (built-ins only)."""
+        from numerics.export._conventions import conventions_of
+
+        return conventions_of(self.derivation.regularizer)
 
 
 def _fold_constants(expr: sp.Expr) -> sp.Expr:

@@ -1,4 +1,4 @@
-r"""The paper's figures, reproducible from the experiment code (issue 7).
+r"""The paper's figures, reproducible from the experiment code.
 
 ``logitreg figure ID [--full] [-o FILE]`` and ``logitreg figure all``; see
 :mod:`numerics.figures._registry` for the ``compute``/``draw`` contract.

@@ -1,11 +1,11 @@
-r"""Registry of the paper's figures (issue 7).
+r"""Registry of the paper's figures.
 
 A figure is two functions: ``compute(size) -> dict`` returns the underlying numbers (NumPy
 arrays, floats, and the settings used), and ``draw(data) -> matplotlib.figure.Figure``
 plots them. ``size`` is one of :data:`SIZES`: ``"test"`` (seconds: the test suite checks
 that this data satisfies the figure's claim), ``"default"`` (the reduced size of
 ``logitreg figure``; all figures together within 10 minutes on 2 cores) and ``"full"``
-(the paper's settings, THEORY.md). ``logitreg figure`` calls both and writes PNG and SVG
+(the paper's settings, docs/theory.md §2, §4, §5). ``logitreg figure`` calls both and writes PNG and SVG
 atomically.
 
 >>> from numerics.figures import get_figure

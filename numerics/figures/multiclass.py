@@ -1,8 +1,9 @@
-r"""Multiclass figures (issue 7): 7 (M2), 8 (M7) and ``threshold-multiclass`` (M5).
+r"""Multiclass figures: 7 (M2), 8 (M7) and ``threshold-multiclass`` (M5).
 
-Each ``compute(size)`` reuses the claim code of :mod:`numerics.claims.multiclass_geometry`
-and :mod:`numerics.claims.multiclass_grokking` and returns plain data (the figure's
-numbers and a ``settings`` dict); each drawer turns that data into a matplotlib Figure.
+Each ``compute(size)`` is the claim code of :mod:`numerics.claims.multiclass_geometry`,
+:mod:`numerics.claims.multiclass_grokking` and :mod:`numerics.claims.multiclass_threshold`
+and returns plain data (the figure's numbers and a ``settings`` dict); each drawer turns
+that data into a matplotlib Figure.
 
 * **7** (M2, Fig. 7). Training logits, centred over classes (:math:`Pz = z - \bar z\mathbf 1`)
   and projected on the Petrie plane of :math:`R^K` (vertex :math:`e_c \mapsto (\cos 2\pi c/K,
@@ -16,14 +17,15 @@ numbers and a ``settings`` dict); each drawer turns that data into a matplotlib 
   (:func:`~numerics.claims.multiclass_geometry.clustering_ratio`), small when the
   classes sit at their simplex vertices :math:`z^*_c` (M1).
 * **8** (M7, Fig. 8). :math:`\sigma_f = 0`, :math:`\lambda = d/N = 0.7`: train and test
-  error (fresh test set) and test loss vs the GD epoch for each :math:`\alpha`, with
+  error (fresh test set), the exact population error upper bound and test loss vs the GD
+  epoch for each :math:`\alpha`, with
   :math:`T_{train}` and :math:`T_{gen}` (error :math:`\le 10^{-6}` certified by the exact
   Gaussian population bound). :math:`\alpha > 0` generalises perfectly only long after it
   fits the training set; :math:`\alpha = 0` never does.
 * **threshold-multiclass** (M5, Prop. D.2). :math:`\sigma_f = 0`: P(perfect
   generalisation) vs :math:`N/d` for the regularised minimiser (an exact step at
   :math:`N = d + 1`, the rank of :math:`[\mathbf 1, X]`) and for the multiclass max-margin
-  classifier, K = 3 and K = 2. For K = 2 the max-margin curve has a closed form: with
+  classifier, K = 3 and K = 2 (the M5 check's report draws its K = 3 panel). For K = 2 the max-margin curve has a closed form: with
   :math:`\sigma_f = 0` the SVM on :math:`\tilde x = (1, x)` is the signal-only one iff
   (Gordan) the points :math:`y_i(1, \xi_i) \in R^d` are *not* homogeneously separable, so
   by Cover's count, conditioned on both classes being present,
@@ -31,14 +33,16 @@ numbers and a ``settings`` dict); each drawer turns that data into a matplotlib 
   .. math:: P_{perfect}(N, d) = 1 - \frac{C(N, d) - 2}{2^N - 2},\qquad
             C(N, d) = 2\sum_{j<d}\binom{N-1}{j}.
 
-Sizes: ``"test"`` (seconds; the tests check the claims on it), ``"default"`` (what
-``logitreg figure`` draws, under 25 s each on one core) and ``"full"`` (THEORY.md Sec. 4:
-K = 10, d = 1400, N = 2000).
+Sizes: ``"test"`` (seconds; the tests check the claims on it), ``"default"`` and
+``"full"`` (docs/theory.md §4: K = 10, d = 1400, N = 2000) come from the claims' own tables
+(``M2_SIZES``, ``M7_SIZES``, ``M5_SIZES``), so ``logitreg figure`` at ``default``/``full``
+draws what ``logitreg verify [--full] --report`` draws for the claim. The drawers are
+registered for both: ``@figure(...).drawer`` and ``@claim_figure(NAME)`` (``NAME`` the
+report figure of the claim check).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -47,22 +51,17 @@ from core.errors import InvalidParameterError
 
 from numerics.claims import multiclass_geometry as geo
 from numerics.claims import multiclass_grokking as grok
+from numerics.claims import multiclass_threshold as thr
 from numerics.claims.clustering import blas_single_thread
-from numerics.solve.maxmargin import cover_probability
+from numerics.claims.multiclass_grokking_dynamics import m7_runs
+from numerics.solve.separability import cover_probability
 from numerics.figures._registry import check_size, figure, pyplot
+from numerics.figures.claim_figures import claim_figure
 
 __all__ = ["fig7", "fig8", "fig_threshold_multiclass", "k2_perfect_probability"]
 
 
-
 # ------------------------------------------------------------------------------- fig 7
-#: M2 settings: lambda = d/N = 0.7, sigma_f = 0.1, sigma_n = 1, alpha = 0.2 (THEORY.md).
-#: "test" uses K = 3 (where the Petrie plane is the whole centred logit space).
-FIG7_SETTINGS = {
-    "test": dict(k=3, n=60, d=42, gd_epochs=2000, seed=1),
-    "default": dict(k=10, n=200, d=140, gd_epochs=2000, seed=3),
-    "full": dict(k=10, n=2000, d=1400, gd_epochs=2000, seed=3),
-}
 _FIG7_PANELS = (("reg", "alpha=0.2 (exact minimiser)"),
                 ("svm", "alpha=0 (max-margin direction)"),
                 ("gd", "alpha=0 (cross-entropy GD)"))
@@ -71,41 +70,13 @@ _FIG7_PANELS = (("reg", "alpha=0.2 (exact minimiser)"),
 @figure("7", "M2 simplex clustering: training logits projected on the simplex (Petrie) "
              "plane, alpha=0.2 vs alpha=0, with the clustering measure rho", claims=("M2",))
 def fig7(size: str = "default") -> dict:
-    r"""Data of Fig. 7 (claim M2): projected centred training logits and :math:`\rho`.
-
-    Returns ``points`` (panel -> (N, 2) projections), ``rho`` (panel -> :math:`\rho`),
-    ``labels``, ``targets_2d`` (the projected targets :math:`Pz^*_c`), the closed-form
-    vertex distance :math:`\sqrt2(q_{high} - q_{low})`, the largest distance of an
-    :math:`\alpha > 0` class centroid from its vertex (in vertex distances) and the
-    settings. Panels: ``reg`` (:math:`\alpha = 0.2`), ``svm`` (:math:`\alpha = 0` limit,
-    when the QP is small enough), ``gd`` (:math:`\alpha = 0` cross-entropy GD).
-    """
-    s = dict(FIG7_SETTINGS[check_size(size, "fig7")])
-    k, alpha = s["k"], 0.2
-    with blas_single_thread():
-        runs = geo.m2_runs(s["n"], s["d"], k, sigma_f=0.1, sigma_n=1.0, alpha=alpha,
-                           seed=s["seed"], gd_epochs=s["gd_epochs"])
-    y = runs["data"].y
-    proj = geo.simplex_projection(k)
-    targets = geo.vertex_targets("quadratic", k, alpha)
-    panels = [key for key, _ in _FIG7_PANELS if key in runs]
-    rho, points = {}, {}
-    for key in panels:
-        rho[key] = geo.clustering_ratio(runs[key], y, k)["ratio"]
-        points[key] = geo.centred_logits(runs[key]) @ proj.T
-    reg = geo.clustering_ratio(runs["reg"], y, k)
-    vdist = math.sqrt(2.0) * float(targets[0, 0] - targets[1, 0])
-    offset = float(np.max(np.linalg.norm(reg["centroids"] - geo.centred_logits(targets.T),
-                                         axis=1))) / vdist
-    s.update(sigma_f=0.1, sigma_n=1.0, alpha=alpha, regularizer="quadratic",
-             means="simplex", gd_lr=0.1)
-    return {"settings": s, "panels": panels, "labels": y, "points": points, "rho": rho,
-            "targets_2d": geo.centred_logits(targets.T) @ proj.T,
-            "vertex_distance": vdist, "centroid_offset": offset,
-            "svm_kkt_residual": runs.get("svm_kkt", math.nan),
-            "gd_train_accuracy": runs.get("gd_train_accuracy", math.nan)}
+    r"""Data of Fig. 7 (claim M2) at ``M2_SIZES[size]``: projected centred training logits
+    and :math:`\rho` (:func:`~numerics.claims.multiclass_geometry.m2_figure_data`)."""
+    size = check_size(size, "fig7")
+    return geo.m2_figure_data(geo.m2_size_runs(size), size)
 
 
+@claim_figure("M2_simplex_clustering")
 @fig7.drawer
 def _draw_fig7(data):
     plt = pyplot()
@@ -140,47 +111,25 @@ def _draw_fig7(data):
 
 
 # ------------------------------------------------------------------------------- fig 8
-#: "test": K=3, d=28, N=40 (lambda = 0.7, weak signal |mu_c| = 0.3 as in the default);
-#: "default" is M7's reduced setting; "full" the paper's (K=10, d=1400, N=2000).
-FIG8_SETTINGS = {
-    "test": grok.M7Setting(k=3, d=28, n=40, alphas=(0.1, 0.05), lr=1.0, max_epochs=40_000,
-                           mean_scale=0.3, n_test=2000, first_chunk=500, seed=2),
-    "default": grok.REDUCED,
-    "full": grok.FULL,
-}
-
-
-@figure("8", "M7 multiclass grokking: train/test error and test loss vs GD epoch "
-             "(sigma_f=0, lambda=0.7) for several alpha and alpha=0", claims=("M7",))
+@figure("8", "M7 multiclass grokking: train/test error, population error bound and test "
+             "loss vs GD epoch (sigma_f=0, lambda=0.7) for several alpha and alpha=0",
+        claims=("M7",))
 def fig8(size: str = "default") -> dict:
-    r"""Data of Fig. 8 (claim M7): one record per :math:`\alpha` (largest first, 0 last)
-    with ``epochs``, ``train_error``, ``test_error`` (fresh test set of ``n_test``),
-    ``test_loss``, the exact population error bounds ``error_lower``/``error_upper``
-    (:func:`~numerics.claims.multiclass_grokking.error_bounds`), ``t_train``
-    (train accuracy 1 from then on), ``t_gen`` (error :math:`\le 10^{-6}` from then on,
-    certified) and ``certified_at``."""
-    setting = FIG8_SETTINGS[check_size(size, "fig8")]
+    r"""Data of Fig. 8 (claim M7) at ``M7_SIZES[size]``
+    (:func:`~numerics.claims.multiclass_grokking.m7_figure_data`)."""
+    setting = grok.M7_SIZES[check_size(size, "fig8")]
     with blas_single_thread():
-        res = grok.m7_runs(setting)
-    runs = []
-    for a in sorted(res["runs"], reverse=True):
-        r = res["runs"][a]
-        runs.append({"alpha": float(a), "epochs": r.epochs,
-                     "train_error": 1.0 - r.train_accuracy,
-                     "test_error": 1.0 - r.test_accuracy, "test_loss": r.test_loss,
-                     "error_lower": r.lower, "error_upper": r.upper,
-                     "t_train": r.t_train, "t_gen": r.t_gen, "certified_at": r.certified_at})
-    settings = dataclasses.asdict(setting)
-    settings.update(sigma_f=0.0, regularizer=grok.REGULARIZER, means="simplex")
-    return {"settings": settings, "runs": runs}
+        res = m7_runs(setting)
+    return grok.m7_figure_data(res, setting)
 
 
+@claim_figure("M7_multiclass_grokking")
 @fig8.drawer
 def _draw_fig8(data):
     plt = pyplot()
 
     s = data["settings"]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.4))
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(16, 4.4))
     cmap = plt.get_cmap("viridis")
     runs = data["runs"]
     for j, r in enumerate(runs):
@@ -191,20 +140,26 @@ def _draw_fig8(data):
         a1.plot(e[sel], np.asarray(r["test_error"])[sel], color=col, label=f"test, alpha={a:g}")
         a1.plot(e[sel], np.asarray(r["train_error"])[sel], color=col, ls=":", lw=1.0,
                 label=f"train, alpha={a:g}")
-        a2.plot(e[sel], np.asarray(r["test_loss"])[sel], color=col, label=f"alpha={a:g}")
+        a2.plot(e[sel], np.maximum(np.asarray(r["error_upper"])[sel], 1e-16), color=col,
+                label=f"alpha={a:g}")
+        a3.plot(e[sel], np.asarray(r["test_loss"])[sel], color=col, label=f"alpha={a:g}")
         if a > 0 and r["t_gen"] is not None and np.isfinite(r["t_gen"]):
-            for ax in (a1, a2):
+            for ax in (a1, a2, a3):
                 ax.axvline(r["t_gen"], color=col, lw=0.6, ls="--")
-    for ax in (a1, a2):
+    a2.axhline(s["tol"], color="grey", lw=0.6, ls=":")
+    for ax in (a1, a2, a3):
         ax.set_xscale("log")
         ax.set_xlabel(f"GD epoch (full batch, lr={s['lr']:g})")
+    a2.set_yscale("log")
     a1.set_ylabel(f"classification error (test: {s['n_test']} fresh samples)")
-    a2.set_ylabel("test loss (cross-entropy part + alpha ||z||^2, nats)")
-    a1.set_title("train (dotted) / test (solid) error; dashed: T_gen (error <= 1e-6 "
-                 "certified)", fontsize=8)
-    a2.set_title("test loss on the fixed fresh test set", fontsize=8)
+    a2.set_ylabel("population error upper bound (K-1) Phi(-zeta)")
+    a3.set_ylabel("test loss (cross-entropy part + alpha ||z||^2, nats)")
+    a1.set_title("train (dotted) / test (solid) error; dashed: T_gen (error <= "
+                 f"{s['tol']:g} certified)", fontsize=8)
+    a2.set_title(f"exact population error bound; dotted: {s['tol']:g}", fontsize=8)
+    a3.set_title("test loss on the fixed fresh test set", fontsize=8)
     a1.legend(fontsize=7, ncol=2)
-    a2.legend(fontsize=7)
+    a3.legend(fontsize=7)
     fig.suptitle(f"Fig. 8 (M7): multiclass grokking, K={s['k']}, d={s['d']}, N={s['n']}, "
                  f"sigma_f=0, sigma_n={s['sigma_n']:g}, |mu_c|={s['mean_scale']:g}",
                  fontsize=9)
@@ -230,54 +185,43 @@ def k2_perfect_probability(n, d) -> float:
     return float(1.0 - (c - tail) / (1.0 - tail))
 
 
-#: M5 settings. "full" is M5's full grid (d = 10, 20, 40; 40 draws per point).
-FIGM5_SETTINGS = {
-    "test": dict(ds=[12], ratios=[0.8, 1.0, 1.1, 1.5, 2.0, 2.5, 3.0, 4.0], trials=8,
-                 reg_trials=2, lp=True),
-    "default": dict(ds=[16], ratios=sorted([1.1] + [0.5 + 0.25 * i for i in range(15)]),
-                    trials=30, reg_trials=3, lp=False),
-    "full": dict(ds=[10, 20, 40], ratios=[0.8, 1.0, 1.1, 1.5, 2.0, 2.3, 2.6, 3.0, 3.5, 4.0],
-                 trials=40, reg_trials=None, lp=True),
-}
+#: Seed of the K = 2 P(perfect) grid (K = 3 uses M5's own seed).
+_K2_SEED = 12
 
 
 @figure("threshold-multiclass", "M5 finite-size threshold: P(perfect generalisation) vs "
         "N/d, regularised (step at N=d+1) vs multiclass max-margin, K=3 and K=2 with "
         "Cover's formula", claims=("M5",))
 def fig_threshold_multiclass(size: str = "default") -> dict:
-    r"""Data of the M5 threshold figure: for K = 3 and K = 2 the output of
-    :func:`~numerics.claims.multiclass_geometry.transition_curves` (hits out of
-    ``reg_trials``/``trials`` per N/d and d; ``n`` the sample sizes used) and, for K = 2,
-    the exact max-margin curve :func:`k2_perfect_probability` at those N and on every
-    integer N (``cover_n``, ``cover_p``)."""
-    s = dict(FIGM5_SETTINGS[check_size(size, "fig_threshold_multiclass")])
-    curves = {}
+    r"""Data of the M5 threshold figure at ``M5_SIZES[size]``: for K = 3 (M5's own grid)
+    and K = 2 the output of :func:`~numerics.claims.multiclass_threshold.m5_curves` (hits
+    out of ``reg_trials``/``trials`` per N/d and d; ``n`` the sample sizes used) and, for
+    K = 2, the exact max-margin curve :func:`k2_perfect_probability` at those N and on
+    every integer N (``cover_n``, ``cover_p``)."""
+    size = check_size(size, "fig_threshold_multiclass")
     with blas_single_thread():
-        for k, seed in ((3, 11), (2, 12)):
-            c = geo.transition_curves(s["ds"], s["ratios"], s["trials"],
-                                      reg_trials=s["reg_trials"], k=k, seed=seed,
-                                      lp=s["lp"])
-            c["n"] = {d: [max(k, int(round(r * d))) for r in s["ratios"]] for d in s["ds"]}
-            curves[k] = c
-    cover = {}
+        curves = {3: thr.m5_curves(size, k=3), 2: thr.m5_curves(size, k=2, seed=_K2_SEED)}
+    data = thr.m5_figure_data(curves, size)
+    s = data["settings"]
     for d in s["ds"]:
         n_all = list(range(2, int(math.ceil(max(s["ratios"]) * d)) + 1))
-        cover[d] = {"at_points": [k2_perfect_probability(n, d) for n in curves[2]["n"][d]],
-                    "cover_n": n_all,
-                    "cover_p": [k2_perfect_probability(n, d) for n in n_all]}
-    s.update(sigma_f=0.0, sigma_n=1.0, alpha=0.2, regularizer="quadratic", means="simplex",
-             ks=[3, 2])
-    return {"settings": s, "curves": curves, "k2_exact": cover}
+        data["k2_exact"][d] = {
+            "at_points": [k2_perfect_probability(n, d) for n in curves[2]["n"][d]],
+            "cover_n": n_all, "cover_p": [k2_perfect_probability(n, d) for n in n_all]}
+    return data
 
 
+@claim_figure("M5_threshold")
 @fig_threshold_multiclass.drawer
 def _draw_threshold_multiclass(data):
     plt = pyplot()
 
     s = data["settings"]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), sharey=True)
+    ks = list(data["curves"])
+    fig, axes = plt.subplots(1, len(ks), figsize=(6 * len(ks), 4.4), sharey=True,
+                             squeeze=False)
     cmap = plt.get_cmap("tab10")
-    for ax, k in zip(axes, (3, 2)):
+    for ax, k in zip(axes[0], ks):
         c = data["curves"][k]
         rt = c["reg_trials"]
         for j, d in enumerate(c["d"]):
@@ -287,7 +231,7 @@ def _draw_threshold_multiclass(data):
             ax.plot(x, np.asarray(c["unreg"][d]) / c["trials"], "o--", ms=3,
                     color=cmap(2 * j + 1),
                     label=f"max-margin (alpha=0), d={d} ({c['trials']} draws)")
-            if k == 2:
+            if k == 2 and d in data["k2_exact"]:
                 ex = data["k2_exact"][d]
                 ax.plot(np.asarray(ex["cover_n"], dtype=float) / d, ex["cover_p"], "-",
                         color="k", lw=0.8, label=f"Cover: 1-(C(N,d)-2)/(2^N-2), d={d}")
@@ -296,7 +240,7 @@ def _draw_threshold_multiclass(data):
                       f"bias)")
         ax.set_title(f"K = {k}", fontsize=9)
         ax.legend(fontsize=7)
-    axes[0].set_ylabel("P(perfect generalisation)  (fraction of draws)")
+    axes[0][0].set_ylabel("P(perfect generalisation)  (fraction of draws)")
     fig.suptitle("M5 threshold shift: regularised minimiser perfect from N = d+1 (Prop. D.2); "
                  "max-margin needs more samples", fontsize=9)
     fig.tight_layout()

@@ -1,2 +1,3 @@
-r"""Models: the data distributions of the theory (signal plus noise, Gaussian
-populations, multiclass simplex means) as seeded samplers."""
+r"""Models: the data distributions of the theory as seeded samplers: ``signal_noise``
+(binary signal plus noise), ``multiclass`` (simplex means plus noise), ``gaussian``
+(Gaussian populations)."""

@@ -1,2 +1,8 @@
-r"""Solve: exact minimisers (Newton with analytic Hessians, certified by residuals),
-max-margin solvers, gradient-descent dynamics, population minimisers, the estimator."""
+r"""Solve: exact minimisers and the alpha = 0 limits, one concept per module.
+
+``binary`` / ``binary_kink`` (Newton, kinked f), ``multiclass`` / ``multiclass_ties``,
+``weight_decay``, ``squared``, ``population`` (Gaussian population), ``_mpsolve``
+(50-digit certificate), ``separability`` (Cover, Gordan), ``max_margin`` /
+``multiclass_max_margin`` (hard-margin SVMs), ``logistic_mle``, ``gradient_descent`` /
+``multiclass_gradient_descent`` (recorded training dynamics), ``estimator`` (scikit-learn).
+"""

@@ -1,6 +1,6 @@
 r"""High-precision (mpmath) minimiser of the binary loss, to certify the float64 solver.
 
-Same problem as :func:`numerics.solve.solvers.minimize_binary`,
+Same problem as :func:`numerics.solve.binary.minimize_binary`,
 :math:`L(S) = \frac1N\sum_i\ell(S\cdot u_i)`, solved by undamped Newton in mpmath at
 ``dps`` digits (default 50) with the mpmath callables compiled from the same SymPy
 expressions (``mp_dloss``, ``mp_d2loss``), started from the float64 solution. Intended
@@ -38,10 +38,13 @@ import numpy as np
 from scipy import linalg
 
 from theory import get_regularizer
-from core.errors import ConvergenceError, InvalidParameterError, check_alpha
+from core.errors import ConvergenceError, InvalidParameterError
+from core.validation import check_alpha, validate
 
 from numerics.compile.compiled import compile_binary
-from numerics.solve.solvers import Solution, check_design, minimize_binary
+from numerics.solve._inputs import DESIGN
+from numerics.solve.binary import minimize_binary
+from numerics.solve.solution import Solution
 
 __all__ = ["MPSolution", "minimize_binary_mp", "certify_binary"]
 
@@ -71,7 +74,7 @@ def _norm(v):
 def minimize_binary_mp(U, regularizer="quadratic", alpha=0.2, *, start: Solution | None = None,
                        dps: int = 50, max_iter: int = 40) -> MPSolution:
     r"""Minimise :math:`L(S)` at ``dps`` digits (see module notes); ``start`` is the float64
-    :class:`~numerics.solve.solvers.Solution` (computed if omitted). Converged when the gradient
+    :class:`~numerics.solve.solution.Solution` (computed if omitted). Converged when the gradient
     norm is below :math:`10^{-(dps-10)}` times the size of its summands.
 
     Raises
@@ -90,7 +93,7 @@ def minimize_binary_mp(U, regularizer="quadratic", alpha=0.2, *, start: Solution
     True
     """
     caller = "minimize_binary_mp"
-    U = check_design(U, caller=caller)
+    U = validate("U", U, DESIGN, caller)
     alpha = check_alpha(alpha, caller=caller)
     comp = compile_binary(get_regularizer(regularizer))
     if start is None:
@@ -177,14 +180,16 @@ def _full_newton(Um, comp, a, start, active, dps, max_iter, check=True):
         gnorm = _norm(res)
         if gnorm <= tiny * max(scale, mpmath.mpf(1)) and it > 0:
             if check:
-                _check_multipliers(comp, a, lam, n)
+                _certify_kink_multipliers(comp, a, lam, n)
             return S, gnorm, it
         S = [S[j] + sol[j] for j in range(d)]
     raise ConvergenceError(f"mpmath Newton did not reach {dps - 10} digits", iterations=max_iter,
                            gradient_norm=float(gnorm))
 
 
-def _check_multipliers(comp, a, lam, n):
+def _certify_kink_multipliers(comp, a, lam, n):
+    """Every kink multiplier ``N lambda_i`` lies in ``[l'(0-), l'(0+)]``, else the float64
+    active set was not optimal (ConvergenceError)."""
     lo = comp.mp_dloss(-mpmath.mpf(10) ** (-mpmath.mp.dps * 2), a)
     hi = comp.mp_dloss(mpmath.mpf(10) ** (-mpmath.mp.dps * 2), a)
     lo, hi = min(lo, hi), max(lo, hi)

@@ -1,6 +1,7 @@
 r"""Globalised Newton's method and the linear algebra the exact solvers share.
 
-Three pieces, each used by :mod:`numerics.solve.solvers` and :mod:`numerics.solve.population`:
+Three pieces, used by the exact solvers (:mod:`numerics.solve.binary`, ``multiclass``,
+``weight_decay``, the non-smooth polishes) and :mod:`numerics.solve.population`:
 
 * :func:`damped_newton` -- Newton's method globalised by Levenberg--Marquardt damping
   (a trust region in its :math:`(H + \lambda I)p = -g` form, N&W Sec. 4.3 and 10.3):

@@ -3,49 +3,45 @@ r"""scikit-learn compatible classifiers built on the exact solvers.
 * :class:`LogitRegularizedClassifier` -- minimises the logit-regularised loss
   :math:`\frac1N\sum_i (1-\alpha)\ell_{CE} + \alpha f` exactly (binary: signed logit
   :math:`t_i = y_i(S\cdot x_i + b)`, claims B1-B13; :math:`K \ge 3`: the multiclass loss
-  of THEORY.md §4, claims M1-M7), or the squared per-sample loss (claims B4, M3, M4).
+  of docs/theory.md §4, claims M1-M7), or the squared per-sample loss (claims B4, M3, M4).
 * :class:`MaxMarginClassifier` -- the hard-margin SVM that gradient descent on
   cross-entropy converges to in direction (:math:`\alpha = 0`, claims B7, G1); on
   non-separable data it falls back to the soft margin with a large ``C``.
 
-Both validate their parameters from ``_parameter_constraints`` (scikit-learn's
-machinery) and their data with ``validate_data``; every failure is re-raised as this
-project's :class:`theory.InvalidParameterError` / :class:`theory.InvalidTypeError`
+Both declare their parameters in ``_parameter_constraints`` (scikit-learn's convention,
+checked by :func:`core.validation.validate` at ``fit``) and validate their data with
+scikit-learn's ``validate_data``; every failure is raised as this project's
+:class:`core.errors.InvalidParameterError` / :class:`core.errors.InvalidTypeError`
 (subclasses of ``ValueError`` / ``TypeError``), quoting the bad value.
 """
 
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse, special
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import InvalidParameterError as _SkParamError
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from theory import Regularizer, list_regularizers
 from core.errors import ConvergenceError, InvalidParameterError, InvalidTypeError
+from core.validation import ALPHA_RANGE, COUNT, POSITIVE, Boolean, InstanceOf, Options, validate
 
-from numerics.solve import solvers
+from numerics.solve.binary import gradient_descent, minimize_binary
+from numerics.solve.multiclass import gradient_descent_multiclass, minimize_multiclass
+from numerics.solve.solution import Solution
+from numerics.solve.squared import minimize_squared, minimize_squared_multiclass
 
-__all__ = ["LogitRegularizedClassifier", "MaxMarginClassifier", "ParameterError"]
-
-
-class ParameterError(InvalidParameterError, _SkParamError):
-    """A constructor parameter failed its ``_parameter_constraints``: both this project's
-    :class:`theory.InvalidParameterError` and scikit-learn's ``InvalidParameterError``."""
+__all__ = ["LogitRegularizedClassifier", "MaxMarginClassifier"]
 
 
 def _validate_params(est):
-    try:
-        est._validate_params()
-    except _SkParamError as err:
-        raise ParameterError(str(err)) from None
+    """Check the constructor parameters against ``_parameter_constraints``."""
+    for name, constraints in est._parameter_constraints.items():
+        validate(name, getattr(est, name), constraints, type(est).__name__)
 
 
 def _validate_X(est, X, *, reset):
@@ -149,7 +145,7 @@ class LogitRegularizedClassifier(_LinearClassifier):
         Newton steps (summed over stages for MaxSup), GD epochs, or 1 for the closed-form
         squared loss.
     gradient_norm_ : float
-    solution_ : numerics.solve.solvers.Solution
+    solution_ : numerics.solve.solution.Solution
 
     Examples
     --------
@@ -163,15 +159,15 @@ class LogitRegularizedClassifier(_LinearClassifier):
     """
 
     _parameter_constraints = {
-        "regularizer": [StrOptions(set(list_regularizers())), Regularizer],
-        "alpha": [Interval(Real, 0, 1, closed="left")],
-        "loss": [StrOptions({"logit_regularized", "squared"})],
-        "target": [Interval(Real, 0, None, closed="neither")],
-        "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"newton", "gd", "mpmath"})],
-        "tol": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "regularizer": [Options(str, list_regularizers()), InstanceOf(Regularizer)],
+        "alpha": [ALPHA_RANGE],
+        "loss": [Options(str, ("logit_regularized", "squared"))],
+        "target": [POSITIVE],
+        "fit_intercept": [Boolean()],
+        "solver": [Options(str, ("newton", "gd", "mpmath"))],
+        "tol": [POSITIVE],
+        "max_iter": [COUNT],
+        "learning_rate": [POSITIVE],
     }
 
     def __init__(self, regularizer="quadratic", alpha=0.2, loss="logit_regularized",
@@ -213,37 +209,34 @@ class LogitRegularizedClassifier(_LinearClassifier):
 
     def _fit_binary(self, U, alpha, tol):
         if self.loss == "squared":
-            return solvers.minimize_squared(U, float(self.target))
+            return minimize_squared(U, float(self.target))
         if self.solver == "newton":
-            return solvers.minimize_binary(U, self.regularizer, alpha, tol=tol,
-                                           max_iter=self.max_iter)
+            return minimize_binary(U, self.regularizer, alpha, tol=tol, max_iter=self.max_iter)
         if self.solver == "gd":
-            sol = solvers.gradient_descent(U, self.regularizer, alpha,
-                                           lr=float(self.learning_rate), epochs=self.max_iter)
+            sol = gradient_descent(U, self.regularizer, alpha, lr=float(self.learning_rate),
+                                   epochs=self.max_iter)
             self._warn_gd(sol, tol)
             return sol
         from numerics.solve._mpsolve import minimize_binary_mp
 
-        start = solvers.minimize_binary(U, self.regularizer, alpha, tol=tol,
-                                        max_iter=self.max_iter)
+        start = minimize_binary(U, self.regularizer, alpha, tol=tol, max_iter=self.max_iter)
         mp = minimize_binary_mp(U, self.regularizer, alpha, start=start)
-        return solvers.Solution(mp.coef, 0.0, start.loss, float(mp.gradient_norm),
+        return Solution(mp.coef, 0.0, start.loss, float(mp.gradient_norm),
                                 start.iterations + mp.iterations, "mpmath", start.rank)
 
     def _fit_multiclass(self, X, y_idx, k, alpha, tol):
         fit_b = bool(self.fit_intercept)
         if self.loss == "squared":
-            return solvers.minimize_squared_multiclass(X, y_idx, float(self.target),
-                                                       n_classes=k, fit_intercept=fit_b)
+            return minimize_squared_multiclass(X, y_idx, float(self.target), n_classes=k,
+                                               fit_intercept=fit_b)
         if self.solver == "gd":
-            sol = solvers.gradient_descent_multiclass(
+            sol = gradient_descent_multiclass(
                 X, y_idx, self.regularizer, alpha, n_classes=k, fit_intercept=fit_b,
                 lr=float(self.learning_rate), epochs=self.max_iter)
             self._warn_gd(sol, tol)
             return sol
-        return solvers.minimize_multiclass(X, y_idx, self.regularizer, alpha, n_classes=k,
-                                           fit_intercept=fit_b, tol=tol,
-                                           max_iter=self.max_iter)
+        return minimize_multiclass(X, y_idx, self.regularizer, alpha, n_classes=k,
+                                   fit_intercept=fit_b, tol=tol, max_iter=self.max_iter)
 
     @staticmethod
     def _warn_gd(sol, tol):
@@ -276,7 +269,7 @@ class MaxMarginClassifier(_LinearClassifier):
     Binary: :math:`\min\|w\|^2` s.t. :math:`y_i w\cdot x_i \ge 1`; :math:`K \ge 3`
     (Crammer--Singer): :math:`\min\|W\|_F^2` s.t.
     :math:`(w_{y_i} - w_k)\cdot x_i \ge 1` for all :math:`k \ne y_i`, solved by
-    :func:`numerics.solve.maxmargin.max_margin_direction` (clarabel QP, polished on the active
+    :func:`numerics.solve.max_margin.max_margin_direction` (clarabel QP, polished on the active
     set) on the label-absorbed samples or on Kesler's vectors.
 
     **Non-separable data** (no feasible point): the soft margin
@@ -302,8 +295,8 @@ class MaxMarginClassifier(_LinearClassifier):
     """
 
     _parameter_constraints = {
-        "C": [Interval(Real, 0, None, closed="neither")],
-        "fit_intercept": ["boolean"],
+        "C": [POSITIVE],
+        "fit_intercept": [Boolean()],
     }
 
     def __init__(self, C=1e4, fit_intercept=False):
@@ -325,18 +318,19 @@ class MaxMarginClassifier(_LinearClassifier):
 
 
 def _max_margin(Xa, y_idx, k, C):
-    r"""``(vec W, separable)``: :func:`numerics.solve.maxmargin.max_margin_direction` on the
+    r"""``(vec W, separable)``: :func:`numerics.solve.max_margin.max_margin_direction` on the
     label-absorbed rows (binary) or Kesler's vectors (:math:`K \ge 3`); when it reports
     them not separable (infeasible QP), :func:`_soft_margin_qp`."""
-    from numerics.solve import maxmargin
+    from numerics.solve.max_margin import max_margin_direction
+    from numerics.solve.separability import kesler_vectors
 
     n = Xa.shape[0]
     if k == 2:
         rows, owner = np.where(y_idx == 1, 1.0, -1.0)[:, None] * Xa, np.arange(n)
     else:
-        rows, owner = maxmargin.kesler_vectors(Xa, y_idx, k), np.repeat(np.arange(n), k - 1)
+        rows, owner = kesler_vectors(Xa, y_idx, k), np.repeat(np.arange(n), k - 1)
     try:
-        return maxmargin.max_margin_direction(rows).weights, True
+        return max_margin_direction(rows).weights, True
     except (InvalidParameterError, ConvergenceError):
         pass  # not separable (the hard-margin QP is infeasible): soft margin
     return _soft_margin_qp(rows, owner, n, C), False

@@ -40,11 +40,12 @@ import sympy as sp
 from scipy import special
 
 from theory import T, derive_binary, get_regularizer
-from core.errors import CollapsedMinimizerError, InvalidParameterError, check_alpha
+from core.errors import CollapsedMinimizerError, InvalidParameterError
+from core.validation import COUNT, Array, check_alpha, parameter_error, validate
 
 from numerics.solve._newton import EPS, damped_newton
 from numerics.compile.compiled import compile_binary
-from numerics.solve.solvers import Solution, _check_positive
+from numerics.solve.solution import Solution
 
 __all__ = ["gauss_hermite", "logit_moments", "population_loss", "population_loss_mp",
            "population_minimizer", "collapse_certificate", "one_sided_slopes"]
@@ -63,19 +64,18 @@ def gauss_hermite(nodes: int = 200):
     return y, w / np.sqrt(2 * np.pi)
 
 
-def _check_gaussian(mu, Sigma, caller):
-    mu = np.asarray(mu, dtype=float)
-    Sigma = np.asarray(Sigma, dtype=float)
-    if mu.ndim != 1 or Sigma.shape != (mu.size, mu.size):
-        raise InvalidParameterError(
-            f"{caller} needs mu of shape (d,) and Sigma of shape (d, d). Got {mu.shape} and "
-            f"{Sigma.shape} instead.")
-    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(Sigma))):
-        raise InvalidParameterError(f"{caller}: mu and Sigma must be finite (no NaN or inf).")
+def _gaussian_inputs(mu, Sigma, caller):
+    """``(mu, Sigma)`` as float arrays (no copy): ``mu`` (d,), ``Sigma`` (d, d) finite,
+    symmetric to 1e-12 entrywise and positive definite."""
+    mu = validate("mu", mu, Array(1, contiguous=False), caller)
+    Sigma = validate("Sigma", Sigma, Array(2, (mu.size, mu.size), contiguous=False), caller)
     if not np.allclose(Sigma, Sigma.T, rtol=1e-12, atol=0):
-        raise InvalidParameterError(f"{caller}: Sigma must be symmetric.")
-    if np.linalg.eigvalsh(Sigma)[0] <= 0:
-        raise InvalidParameterError(f"{caller}: Sigma must be positive definite.")
+        raise parameter_error("Sigma", Sigma, "symmetric", caller)
+    smallest = float(np.linalg.eigvalsh(Sigma)[0])
+    if smallest <= 0:
+        raise InvalidParameterError(
+            f"The 'Sigma' parameter of {caller} must be positive definite. Got smallest "
+            f"eigenvalue {smallest!r} instead.")
     return mu, Sigma
 
 
@@ -96,10 +96,10 @@ def population_loss(S, mu, Sigma, regularizer="quadratic", alpha=0.2, *,
     True
     """
     caller = "population_loss"
-    mu, Sigma = _check_gaussian(mu, Sigma, caller)
+    mu, Sigma = _gaussian_inputs(mu, Sigma, caller)
     comp = compile_binary(get_regularizer(regularizer))
     alpha = float(check_alpha(alpha, caller=caller))
-    y, w = gauss_hermite(_check_positive(nodes, "nodes", caller, integer=True))
+    y, w = gauss_hermite(validate("nodes", nodes, COUNT, caller))
     m, s = logit_moments(S, mu, Sigma)
     return float(w @ comp.loss(m + s * y, alpha))
 
@@ -110,7 +110,7 @@ def population_loss_mp(S, mu, Sigma, regularizer="quadratic", alpha=0.2, *, dps:
     non-smooth ``f``). Returns an ``mpf``; the moments are formed in mpmath from the
     exact binary values of ``S``, ``mu``, ``Sigma``."""
     caller = "population_loss_mp"
-    mu, Sigma = _check_gaussian(mu, Sigma, caller)
+    mu, Sigma = _gaussian_inputs(mu, Sigma, caller)
     comp = compile_binary(get_regularizer(regularizer))
     alpha = check_alpha(alpha, caller=caller)
     S = np.asarray(S, dtype=float)
@@ -195,7 +195,7 @@ def collapse_certificate(mu, Sigma, regularizer="maxsup", alpha=0.2) -> float:
     :math:`g(m) = \ell'(0)\,m` and the certificate is :math:`-|\ell'(0)|M < 0`.
     """
     caller = "collapse_certificate"
-    mu, Sigma = _check_gaussian(mu, Sigma, caller)
+    mu, Sigma = _gaussian_inputs(mu, Sigma, caller)
     alpha = float(check_alpha(alpha, caller=caller))
     hi, lo = one_sided_slopes(regularizer)(alpha)
     M = float(np.sqrt(mu @ np.linalg.solve(Sigma, mu)))
@@ -234,13 +234,13 @@ def population_minimizer(mu, Sigma, regularizer="quadratic", alpha=0.2, *, nodes
     1.0
     """
     caller = "population_minimizer"
-    mu, Sigma = _check_gaussian(mu, Sigma, caller)
+    mu, Sigma = _gaussian_inputs(mu, Sigma, caller)
     if not np.any(mu):
         raise InvalidParameterError(f"{caller} needs mu != 0 (claim B3). Got {mu!r} instead.")
     reg = get_regularizer(regularizer)
     comp = compile_binary(reg)
     alpha = float(check_alpha(alpha, caller=caller, allow_zero=False))
-    nodes = _check_positive(nodes, "nodes", caller, integer=True)
+    nodes = validate("nodes", nodes, COUNT, caller)
     cert = collapse_certificate(mu, Sigma, reg, alpha)
     if cert >= 0:
         raise CollapsedMinimizerError(

@@ -1,4 +1,4 @@
-r"""Resumable parameter sweeps on one machine or a Dask cluster (issue 8).
+r"""Resumable parameter sweeps on one machine or a Dask cluster.
 
 A sweep is a spec (:mod:`.spec`: experiment, grid, seeds, outputs), an engine
 (:mod:`.engine`: in-process, local process pool or Dask), an SQLite store (:mod:`.store`:

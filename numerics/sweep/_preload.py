@@ -8,7 +8,8 @@ their first point, where a genuine error is recorded with that point.
 
 import importlib
 
-for _module in ("numerics.sweep", "numerics.models.data", "numerics.solve.solvers", "numerics.solve.maxmargin",
+for _module in ("numerics.sweep", "numerics.models.signal_noise", "numerics.solve.binary",
+                "numerics.solve.separability",
                 "numerics.claims.invariance", "numerics.claims.threshold"):
     try:
         importlib.import_module(_module)

@@ -5,11 +5,11 @@ Executors
 ``workers=1``
     In-process, one point after the other (nothing to start; used by the checks).
 ``workers=N > 1``
-    A local process pool (``forkserver`` where available: workers fork from a fresh
-    server process with the numerics preloaded). Each worker pins its BLAS/OpenMP pools
-    to one thread (threadpoolctl) and clarabel's rayon pool too: N single-threaded
-    workers on N cores beat N workers fighting over N x cores threads, and results do
-    not depend on the thread count.
+    The project's local process pool (:mod:`core.pool`: ``forkserver`` where available,
+    workers forked from a fresh server process with the numerics preloaded; one
+    BLAS/OpenMP/rayon thread per worker; Ctrl-C handled by this process). N
+    single-threaded workers on N cores beat N workers fighting over N x cores threads,
+    and results do not depend on the thread count.
 ``scheduler="tcp://host:port"`` (or a ``distributed.Client``)
     An existing Dask cluster; BLAS is pinned to one thread while a point runs.
 
@@ -29,16 +29,12 @@ one that kills a worker on its own is recorded as failed.
 from __future__ import annotations
 
 import collections
-import multiprocessing
 import os
-import signal
 import socket
 import threading
 import time
 import traceback
 import uuid
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,17 +118,11 @@ def _keep_freed_memory(keep: bool = True) -> bool:
     return ok
 
 
-def _worker_init():
-    """Pool worker: one BLAS/OpenMP/rayon (clarabel) thread for the worker's lifetime,
-    freed arrays kept for the next point (:func:`_keep_freed_memory`); leave Ctrl-C to
-    the parent."""
-    from threadpoolctl import threadpool_limits
-
+def _worker_setup():
+    """Pool worker (after :mod:`core.pool` pinned one BLAS/OpenMP/rayon thread and left
+    Ctrl-C to the parent): freed arrays kept for the next point
+    (:func:`_keep_freed_memory`), BLAS pinned for the worker's lifetime."""
     _keep_freed_memory()
-
-    os.environ["RAYON_NUM_THREADS"] = "1"  # read when clarabel first builds its pool
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threadpool_limits(limits=1)
     _PIN["global"] = True
 
 
@@ -184,78 +174,29 @@ def _serial(points, version):
             _keep_freed_memory(False)
 
 
-#: Imported once into the fork server, so that pool workers start warm.
-_PRELOAD = ["numerics.sweep._preload"]
-
-
-def _context(requested):
-    r"""``forkserver`` where available (else ``spawn``), never plain ``fork`` by default:
-    a process that has run clarabel's multithreaded (rayon) LDL once cannot be forked
-    safely -- the child inherits a thread pool without its threads and hangs in its next
-    max-margin solve. The fork server is a fresh process with ``_preload`` imported;
-    workers fork from it in milliseconds. As with any non-fork start method, a script
-    that runs a pool must guard its entry point (``if __name__ == "__main__":``)."""
-    methods = multiprocessing.get_all_start_methods()
-    if requested is not None and requested not in methods:
-        raise InvalidParameterError(
-            f"start_method={requested!r} is not available here; choose one of {methods}")
-    method = requested or ("forkserver" if "forkserver" in methods else "spawn")
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(_PRELOAD)
-    return ctx
-
-
-def _terminate(pool):
-    for proc in list(getattr(pool, "_processes", {}) .values()):
-        if proc.is_alive():
-            proc.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
+#: Imported once into the pool's fork server, so that workers start warm.
+_PRELOAD = ("numerics.sweep._preload",)
 
 
 def _pool(points, version, workers, start_method):
-    """Local process pool. If a worker dies (OOM kill, segfault), the pool is rebuilt and
-    the points that were in flight are rerun one at a time: the one that kills its worker
-    alone is recorded as failed, the others complete normally."""
-    ctx = _context(start_method)
-    pending = collections.deque(points)
-    suspects = collections.deque()
-    while pending or suspects:
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
-        inflight = {}
-        isolated = broken = False
-        try:
-            while (pending or suspects or inflight) and not broken:
-                if suspects:
-                    if not inflight:
-                        pt = suspects.popleft()
-                        inflight[pool.submit(run_point, pt.task() + (version,))] = pt
-                        isolated = True
-                else:
-                    isolated = False
-                    while pending and len(inflight) < 2 * workers:
-                        pt = pending.popleft()
-                        inflight[pool.submit(run_point, pt.task() + (version,))] = pt
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    try:
-                        outcome = fut.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        continue
-                    yield inflight.pop(fut), outcome
-            if broken:
-                if isolated:
-                    (pt,) = inflight.values()
-                    yield pt, _crash_outcome(pt, version, "worker process died while "
-                                             "computing this point; retried on --resume")
-                else:
-                    suspects.extend(inflight.values())
-        finally:
-            if broken or inflight:
-                _terminate(pool)
-            else:
-                pool.shutdown(wait=True)
+    """Local process pool (:func:`core.pool.run_completed`). If a worker dies (OOM kill,
+    segfault), the pool is rebuilt and the points that were in flight are rerun one at a
+    time: the one that kills its worker alone is recorded as failed, the others complete
+    normally."""
+    from core.pool import run_completed
+
+    def crashed(i, message):
+        return _crash_outcome(points[i], version, "worker process died while computing "
+                                                  "this point; retried on --resume")
+
+    stream = run_completed(run_point, [(pt.task() + (version,),) for pt in points],
+                           workers=workers, setup="numerics.sweep.engine:_worker_setup",
+                           preload=_PRELOAD, on_crash=crashed, start_method=start_method)
+    try:
+        for i, outcome in stream:
+            yield points[i], outcome
+    finally:
+        stream.close()
 
 
 def _dask(points, version, scheduler):
@@ -367,6 +308,9 @@ def run_sweep(spec, db, *, workers: int = 1, scheduler=None, resume: bool = Fals
         Dask scheduler address (``"tcp://host:8786"``) or a client; overrides ``workers``.
     progress : bool or None
         tqdm progress bar with ETA on stderr (None: only on a terminal).
+    start_method : str, optional
+        Overrides the pool's start method (:func:`core.pool.start_method`: forkserver,
+        else spawn); ``"fork"`` is unsafe once clarabel/BLAS threads have run here.
 
     Returns
     -------

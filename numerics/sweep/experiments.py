@@ -5,31 +5,36 @@ the declaration of its parameters (type, default, domain) and outputs. The decla
 drive spec validation (:mod:`numerics.sweep.spec`): a bad grid value is refused before
 anything runs, with a message naming the parameter and the value.
 
-Random draws. Every experiment on the binary signal-plus-noise model (THEORY.md Sec. 3)
+Random draws. Every experiment on the binary signal-plus-noise model (docs/theory.md §3)
 
 .. math::
     x = y\,\mu_f e_1 + \sigma_f \xi_f e_1 + \sigma_n \xi_\perp
 
 draws the *standardised* variables :math:`(y, \xi_f, \xi_\perp)` from a seed that depends
-only on ``(n, d, seed)`` (the ``draw`` parameters), never on the amplitudes
-:math:`\mu_f, \sigma_f, \sigma_n`, on :math:`\alpha` or on the grid order. So points that
-differ only in amplitudes see the same draw rescaled (common random numbers, as in
-``invariance.benefit_diagram``): along :math:`\sigma_n` the regularised accuracy is then
-flat to solver precision (B9/B10), and the curves show the dependence itself, not
-draw-to-draw noise.
+only on ``(n, d, seed)`` (the ``draw`` parameters; :mod:`numerics.models.seeding`), never
+on the amplitudes :math:`\mu_f, \sigma_f, \sigma_n`, on :math:`\alpha` or on the grid
+order. So points that differ only in amplitudes see the same draw rescaled (common random
+numbers, as in :func:`numerics.claims.benefit.benefit_diagram`): along :math:`\sigma_n`
+the regularised accuracy is then flat to solver precision (B9/B10), and the curves show
+the dependence itself, not draw-to-draw noise.
 
 Experiments
 -----------
 ``benefit`` (B10)
     Exact Gaussian test accuracy (Eq. 5) of the :math:`\alpha`-minimiser (Newton; at
     :math:`\alpha = 0` the gradient-descent limit: max-margin if separable, else the MLE)
-    and of the unregularised direction.
+    and of the unregularised direction: :func:`numerics.claims.benefit.benefit_point`.
 ``threshold`` (B7)
     :math:`\sigma_f = 0`: 1 if the solver generalises perfectly (:math:`S_\perp = 0`),
-    else 0.
+    else 0: :func:`numerics.claims.threshold.threshold_outcome`.
 ``accuracy``
     Accuracy of one named solver (``newton``, ``max_margin``, ``unregularised``, ``mle``,
     ``weight_decay``, ``gd``, ``squared``) on one draw.
+
+The defaults of ``benefit`` and ``threshold`` are the claims' (``alpha``, ``gamma``, the
+model: :data:`numerics.claims.benefit.ALPHA`, :data:`numerics.claims.threshold.GAMMA`, ...),
+typed here as literals only so that importing the sweep package stays cheap (no
+SciPy/SymPy); a test checks they agree.
 
 User experiments: decorate a function with :func:`register_experiment` in an importable
 module and name it in the spec as ``"package.module:attribute"``.
@@ -49,6 +54,8 @@ import numpy as np
 
 from core.errors import InvalidParameterError, InvalidTypeError
 
+from numerics.models.seeding import BINARY_FAMILY
+
 __all__ = ["Param", "Experiment", "REQUIRED", "register_experiment", "get_experiment",
            "list_experiments"]
 
@@ -60,6 +67,10 @@ _KINDS = {"int": int, "float": float, "str": str}
 class Param:
     r"""Declaration of one experiment parameter: kind, default and domain.
 
+    The domain is a :mod:`core.validation` constraint (:attr:`constraint`): an
+    :class:`~core.validation.Interval` of ints or finite floats between ``lower`` and
+    ``upper`` (open where asked), the ``choices``, or any string; ``check`` is an extra
+    test raising ``ValueError``/``TypeError`` (e.g. a known regulariser name).
     ``draw=True`` marks the parameters that key the random draw (see module docstring).
     """
 
@@ -75,32 +86,33 @@ class Param:
     check: Callable | None = None
     help: str = ""
 
+    @property
+    def constraint(self):
+        """The declared domain as a :mod:`core.validation` constraint."""
+        from numbers import Integral, Real
+
+        from core.validation import InstanceOf, Interval, Options
+
+        kind = {"int": Integral, "float": Real, "str": str}[self.kind]
+        if self.choices:
+            return Options(kind, self.choices)
+        if kind is str:
+            return InstanceOf(str)
+        return Interval.bounds(kind, self.lower, self.upper, lower_open=self.lower_open,
+                               upper_open=self.upper_open)
+
     def validate(self, value, where: str):
-        """Return ``value`` normalised to the declared kind, or raise our error naming it."""
-        bad = f"{where}: {self.name}={value!r}"
-        if self.kind == "int":
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-                raise InvalidTypeError(f"{bad} must be an integer")
-            value = int(value)
-        elif self.kind == "float":
-            if not isinstance(value, numbers.Real) or isinstance(value, bool):
-                raise InvalidTypeError(f"{bad} must be a real number")
-            value = float(value)
-            if not math.isfinite(value):
-                raise InvalidParameterError(f"{bad} must be finite")
-        elif not isinstance(value, str):
-            raise InvalidTypeError(f"{bad} must be a string")
-        if self.choices and value not in self.choices:
-            raise InvalidParameterError(f"{bad} must be one of {', '.join(map(repr, self.choices))}")
-        if self.lower is not None and (value <= self.lower if self.lower_open else value < self.lower):
-            raise InvalidParameterError(f"{bad} must be {'>' if self.lower_open else '>='} {self.lower}")
-        if self.upper is not None and (value >= self.upper if self.upper_open else value > self.upper):
-            raise InvalidParameterError(f"{bad} must be {'<' if self.upper_open else '<='} {self.upper}")
+        """Return ``value`` normalised to the declared kind, or raise our error naming it
+        ("The 'n' parameter of <where> must be an int >= 1. Got 2.5 instead.")."""
+        from core.validation import validate
+
+        value = validate(self.name, value, self.constraint, where)
         if self.check is not None:
             try:
                 self.check(value)
             except (ValueError, TypeError) as exc:
-                raise InvalidParameterError(f"{bad}: {exc}") from None
+                raise InvalidParameterError(
+                    f"The {self.name!r} parameter of {where} is not valid: {exc}") from None
         return value
 
 
@@ -216,8 +228,8 @@ def _warm(regularizer):
 
 
 def _prepare_binary(configs):
-    for module in ("numerics.claims.invariance", "numerics.claims.threshold",
-                   "numerics.solve.maxmargin", "numerics.solve.solvers"):
+    for module in ("numerics.claims.benefit", "numerics.claims.threshold",
+                   "numerics.solve.separability", "numerics.solve.binary"):
         importlib.import_module(module)
     for reg in {c.get("regularizer", "quadratic") for c in configs}:
         _warm(reg)
@@ -237,7 +249,7 @@ _REG = Param("regularizer", "str", "quadratic", check=_check_regularizer)
 
 
 def _draw(config, draw_seed, *, sigma_f=None):
-    from numerics.models.data import binary_signal_noise
+    from numerics.models.signal_noise import binary_signal_noise
 
     return binary_signal_noise(
         config["n"], config["d"], mu_f=config["mu_f"],
@@ -246,7 +258,7 @@ def _draw(config, draw_seed, *, sigma_f=None):
 
 
 def _accuracy(S, config):
-    from numerics.claims.invariance import gaussian_accuracy
+    from numerics.models.accuracy import gaussian_accuracy
 
     return gaussian_accuracy(S, mu_f=config["mu_f"], sigma_f=config["sigma_f"],
                              sigma_n=config["sigma_n"])
@@ -265,10 +277,11 @@ def _unregularised(U):
                              _REG),
     outputs=("accuracy", "accuracy_unregularised", "alignment", "separable"),
     default_outputs=("accuracy", "accuracy_unregularised"),
-    family="binary_signal_noise", prepare=_prepare_binary)
+    family=BINARY_FAMILY, prepare=_prepare_binary)
 def benefit_point(config, draw_seed, outputs):
     r"""B10 point: exact Gaussian accuracy (Eq. 5) of the :math:`\alpha`-minimiser and of
-    the unregularised (gradient-descent limit) direction on one draw.
+    the unregularised (gradient-descent limit) direction on one draw --
+    :func:`numerics.claims.benefit.benefit_point`, the function ``check_b10`` calls.
 
     ``accuracy`` at :math:`\alpha > 0` is the Newton minimiser of the logit-regularised
     loss; at :math:`\alpha = 0` it is the unregularised direction itself (max-margin if
@@ -276,27 +289,13 @@ def benefit_point(config, draw_seed, outputs):
     ``outputs = ["accuracy"]`` gives both B10 curves without solving any max-margin QP
     twice. ``alignment`` is :math:`\rho = S_1/\|S\|` of that solution.
     """
-    from numerics.solve.solvers import minimize_binary
+    from numerics.claims.benefit import benefit_point as point
 
-    ds = _draw(config, draw_seed)
-    U, alpha, out = ds.u, config["alpha"], {}
-    unreg = None
-    if {"accuracy", "alignment"} & set(outputs):
-        if alpha == 0.0:
-            S = unreg = _unregularised(U)
-        else:
-            _warm(config["regularizer"])
-            S = minimize_binary(U, config["regularizer"], alpha).coef
-        out["accuracy"] = _accuracy(S, config)
-        out["alignment"] = float(S[0] / np.linalg.norm(S))
-    if "accuracy_unregularised" in outputs:
-        unreg = _unregularised(U) if unreg is None else unreg
-        out["accuracy_unregularised"] = _accuracy(unreg, config)
-    if "separable" in outputs:
-        from numerics.solve.maxmargin import is_linearly_separable
-
-        out["separable"] = bool(is_linearly_separable(U))
-    return out
+    if config["alpha"] != 0.0:
+        _warm(config["regularizer"])
+    return point(config["n"], config["d"], draw_seed, sigma_f=config["sigma_f"],
+                 sigma_n=config["sigma_n"], alpha=config["alpha"], mu_f=config["mu_f"],
+                 regularizer=config["regularizer"], outputs=outputs)
 
 
 # ---------------------------------------------------------------------- B7
@@ -318,7 +317,7 @@ def _threshold_valid(config):
                   choices=("regularised", "max_margin", "weight_decay")),
             Param("gamma", "float", 0.2, lower=0.0, lower_open=True)),
     outputs=("perfect", "s_perp_ratio"),
-    family="binary_signal_noise", validate=_threshold_valid, prepare=_prepare_binary)
+    family=BINARY_FAMILY, validate=_threshold_valid, prepare=_prepare_binary)
 def threshold_point(config, draw_seed, outputs):
     r"""B7 point (:math:`\sigma_f = 0`): ``perfect`` = 1 if the solution has
     :math:`\|S_\perp\| \le 10^{-8}|S_1|` and :math:`S_1 > 0` (perfect generalisation), else 0;
@@ -329,24 +328,13 @@ def threshold_point(config, draw_seed, outputs):
     separable (then the max-margin direction is :math:`e_1`); ``s_perp_ratio`` is not
     computed for it (``None``).
     """
-    from numerics.claims.threshold import is_perfect, s_perp_ratio
+    from numerics.claims.threshold import threshold_outcome
 
     ds = _draw(dict(config, sigma_f=0.0), draw_seed)
-    solver = config["solver"]
-    if solver == "max_margin":
-        from numerics.solve.maxmargin import is_linearly_separable
-
-        return {"perfect": int(not is_linearly_separable(ds.u[:, 1:])), "s_perp_ratio": None}
-    if solver == "regularised":
-        from numerics.solve.solvers import minimize_binary
-
+    if config["solver"] == "regularised":
         _warm(config["regularizer"])
-        S = minimize_binary(ds.u, config["regularizer"], config["alpha"]).coef
-    else:
-        from numerics.solve.solvers import minimize_weight_decay
-
-        S = minimize_weight_decay(ds.u, config["gamma"]).coef
-    return {"perfect": int(is_perfect(S)), "s_perp_ratio": s_perp_ratio(S)}
+    return threshold_outcome(ds.u, config["solver"], alpha=config["alpha"],
+                             gamma=config["gamma"], regularizer=config["regularizer"])
 
 
 # ---------------------------------------------------------------------- generic
@@ -355,24 +343,24 @@ _SOLVERS = ("newton", "max_margin", "unregularised", "mle", "weight_decay", "gd"
 
 def _solve(solver, U, config):
     """``(S, gradient_norm or None)`` of the named solver."""
-    from numerics.solve import maxmargin, solvers
+    from numerics.solve import binary, logistic_mle, max_margin, squared, weight_decay
 
     if solver == "newton":
         _warm(config["regularizer"])
-        sol = solvers.minimize_binary(U, config["regularizer"], config["alpha"])
+        sol = binary.minimize_binary(U, config["regularizer"], config["alpha"])
     elif solver == "gd":
         _warm(config["regularizer"])
-        sol = solvers.gradient_descent(U, config["regularizer"], config["alpha"],
-                                       lr=config["eta"], epochs=config["epochs"])
+        sol = binary.gradient_descent(U, config["regularizer"], config["alpha"],
+                                      lr=config["eta"], epochs=config["epochs"])
     elif solver == "weight_decay":
-        sol = solvers.minimize_weight_decay(U, config["gamma"])
+        sol = weight_decay.minimize_weight_decay(U, config["gamma"])
     elif solver == "squared":
-        sol = solvers.minimize_squared(U)
+        sol = squared.minimize_squared(U)
     elif solver == "mle":
-        res = maxmargin.unregularized_mle(U)
+        res = logistic_mle.unregularized_mle(U)
         return res.weights, res.gradient_norm
     elif solver == "max_margin":
-        return maxmargin.max_margin_direction(U).direction, None
+        return max_margin.max_margin_direction(U).direction, None
     else:
         return _unregularised(U), None
     return sol.coef, sol.gradient_norm
@@ -391,7 +379,7 @@ def _solve(solver, U, config):
         Param("n_test", "int", 0, lower=0, help="fresh test samples (0: none)")),
     outputs=("accuracy", "train_accuracy", "test_accuracy", "gradient_norm", "S1", "norm"),
     default_outputs=("accuracy", "train_accuracy", "gradient_norm"),
-    family="binary_signal_noise", prepare=_prepare_binary)
+    family=BINARY_FAMILY, prepare=_prepare_binary)
 def accuracy_point(config, draw_seed, outputs):
     r"""Accuracy of one solver on one draw: ``accuracy`` is the exact Gaussian population
     accuracy (Eq. 5), ``train_accuracy`` the fraction of :math:`S\cdot u_i > 0`,

@@ -50,13 +50,15 @@ def sweep_array(spec: SweepSpec, store, output: str) -> np.ndarray:
     return np.asarray(values, dtype=float).reshape(shape)
 
 
-def benefit_diagram_sweep(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, seed=0,
-                          regularizer="quadratic", workers=1, db=None, lams=None,
-                          per_seed=False):
+def benefit_diagram_sweep(n, d, sigma_fs, sigma_ns, *, alpha=None, n_seeds=3, seed=0,
+                          regularizer=None, workers=1, db=None, lams=None, per_seed=False):
     r"""B10 grid through the sweep engine: mean Gaussian accuracy over seeds of the
     :math:`\alpha`-minimiser (``reg``) and of the unregularised direction (``unreg``),
-    arrays of shape ``(len(sigma_fs), len(sigma_ns))`` -- the return value of
-    :func:`numerics.claims.invariance.benefit_diagram`.
+    arrays of shape ``(len(sigma_fs), len(sigma_ns))`` -- what
+    :func:`numerics.claims.benefit.benefit_diagram` computes in-process, point by point
+    with the same :func:`~numerics.claims.benefit.benefit_point` and the same seeds, here
+    in parallel (``workers``) and cached in ``db``. ``alpha`` and ``regularizer`` default
+    to claim B10's (:data:`numerics.claims.benefit.ALPHA`, ``REGULARIZER``).
 
     ``lams``: instead of one ``d`` (pass ``d=None``), a list of :math:`\lambda = d/N`
     (``d = round(lambda N)``, as the sweep spec rounds), giving a leading ``len(lams)``
@@ -67,8 +69,12 @@ def benefit_diagram_sweep(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, see
     :mod:`numerics.sweep.experiments`), so the regularised curve is flat in
     :math:`\sigma_n` to solver precision (B9).
     """
+    from numerics.claims import benefit
+
     if (d is None) == (lams is None):
         raise LogitRegError("benefit_diagram_sweep: give exactly one of d, lams")
+    alpha = benefit.ALPHA if alpha is None else alpha
+    regularizer = benefit.REGULARIZER if regularizer is None else regularizer
     size = {"d": d} if lams is None else {"lam": [float(x) for x in lams]}
     spec = SweepSpec.from_dict({
         "name": "b10", "experiment": "benefit", "outputs": ["accuracy"],
@@ -82,8 +88,5 @@ def benefit_diagram_sweep(n, d, sigma_fs, sigma_ns, *, alpha=0.4, n_seeds=3, see
     finally:
         store.close()
     lead = () if lams is None else (len(lams),)
-    acc = acc.reshape(lead + (len(sigma_fs), len(sigma_ns), 2, n_seeds))
-    if not per_seed:
-        acc = acc.mean(axis=-1)
-        return acc[..., 1], acc[..., 0]
-    return acc[..., 1, :], acc[..., 0, :]
+    return benefit.split_alphas(acc.reshape(lead + (len(sigma_fs), len(sigma_ns), 2, n_seeds)),
+                                per_seed)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import math
 import tomllib
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ import numpy as np
 from core.errors import InvalidParameterError, InvalidTypeError
 from core.version import code_version
 
+from numerics.models.seeding import canonical_json, draw_seed
 from numerics.sweep.experiments import REQUIRED, get_experiment
 
 __all__ = ["SweepSpec", "Point", "load_spec", "code_version", "canonical_json"]
@@ -48,11 +48,6 @@ __all__ = ["SweepSpec", "Point", "load_spec", "code_version", "canonical_json"]
 _TOP_KEYS = ("name", "experiment", "description", "seeds", "outputs", "grid")
 #: Grid conveniences resolved into n and d: lam = d/N, ratio = N/d.
 _SHAPE_KEYS = ("lam", "ratio")
-
-
-def canonical_json(obj) -> str:
-    """Deterministic JSON (sorted keys, shortest float repr, no NaN) used for hashing."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def _sha(obj) -> str:
@@ -82,11 +77,8 @@ def make_point(experiment, config, outputs, version) -> Point:
     exp = get_experiment(experiment)
     key = _sha({"experiment": exp.name, "config": config, "outputs": sorted(outputs),
                 "code_version": version})
-    draw = {"family": exp.family, "seed": config["seed"],
-            **{k: config[k] for k in exp.draw_params}}
-    draw_seed = int.from_bytes(hashlib.sha256(canonical_json(draw).encode()).digest()[:8],
-                               "big") >> 1
-    return Point(exp.name, config, tuple(outputs), key, draw_seed)
+    seed = draw_seed(exp.family, config["seed"], {k: config[k] for k in exp.draw_params})
+    return Point(exp.name, config, tuple(outputs), key, seed)
 
 
 def _round12(x) -> float:

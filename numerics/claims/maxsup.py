@@ -1,4 +1,4 @@
-r"""Claim G2 (numeric): MaxSup in the logit-regularisation framework (RELATED.md G2).
+r"""Claim G2 (numeric): MaxSup in the logit-regularisation framework (docs/theory.md §6).
 
 MaxSup is :math:`(1-\alpha)CE + \alpha f` with :math:`f(z) = \max_k z_k - \bar z`
 (binary :math:`f(t) = |t|/2`); the published form :math:`CE + \alpha_{ms}(z_{max}-\bar z)`
@@ -15,8 +15,8 @@ classes at the symmetric point :math:`z = (g, 0, .., 0)`:
 The registry's targets are compared with these hand derivations and with a bounded Brent
 minimisation of the compiled loss.
 
-**Exact minimiser on data.** :func:`numerics.solve.solvers.minimize_binary` /
-:func:`~numerics.solve.solvers.minimize_multiclass`: smoothing continuation, then Newton on the
+**Exact minimiser on data.** :func:`numerics.solve.binary.minimize_binary` /
+:func:`~numerics.solve.multiclass.minimize_multiclass`: smoothing continuation, then Newton on the
 active set of kink samples (:math:`t_i = 0`, resp. tied top logits) with a certificate --
 the distance of 0 to the subdifferential, by bounded least squares over the kink
 multipliers -- required :math:`\le 10^{-10}`. Cross-checked against an independent
@@ -44,16 +44,31 @@ from scipy import optimize
 from core.claims import CheckResult, register
 
 from numerics.compile.compiled import compile_binary, compile_multiclass
-from numerics.models.data import binary_signal_noise, multiclass_signal_noise
-from numerics.solve.solvers import minimize_binary, minimize_multiclass
+from numerics.models.multiclass import multiclass_signal_noise
+from numerics.models.signal_noise import binary_signal_noise
+from numerics.solve.binary import minimize_binary
+from numerics.solve.multiclass import minimize_multiclass
 from numerics.claims._common import mean_and_sem, seeds
-from numerics.claims.invariance import gaussian_accuracy
+from numerics.models.accuracy import gaussian_accuracy
 
-__all__ = ["maxsup_target_hand", "maxsup_gap_hand", "brent_target", "maxsup_conic_binary",
-           "maxsup_conic_multiclass", "binary_comparison", "multiclass_comparison",
-           "check_g2_targets", "check_g2_experiment", "g4_runs"]
+__all__ = ["SIZES", "METHODS", "maxsup_target_hand", "maxsup_gap_hand", "brent_target",
+           "maxsup_conic_binary", "maxsup_conic_multiclass", "binary_comparison",
+           "multiclass_comparison", "check_g2_targets", "check_g2_experiment"]
 
 METHODS = ("label_smoothing", "maxsup", "quadratic")
+
+#: Sizes of claim G2 (check: "default", ``--full``: "full"). Targets: ``target_alphas``
+#: alphas in [0.02, 0.48], K in ``gap_ks``; exact kinked minimisers on a binary (N, d)
+#: draw ``kink_binary`` and a 3-class (N, d) draw ``kink_multiclass``. Experiment:
+#: ``n_seeds`` draws of binary (N, d) ``binary`` and multiclass (N, d, K) ``multiclass``.
+SIZES = {
+    "default": dict(target_alphas=10, gap_ks=(3, 5), kink_binary=(60, 20),
+                    kink_multiclass=(45, 6), n_seeds=2, binary=(120, 48),
+                    multiclass=(90, 12, 3)),
+    "full": dict(target_alphas=24, gap_ks=(2, 3, 5, 10), kink_binary=(200, 60),
+                 kink_multiclass=(150, 20), n_seeds=5, binary=(400, 160),
+                 multiclass=(600, 60, 5)),
+}
 
 
 # ------------------------------------------------------------------------ targets
@@ -258,10 +273,13 @@ def _aggregate(rows):
 # ------------------------------------------------------------------------ checks
 @register("G2", "MaxSup targets t* = log(2/alpha-3), g* = log(K/alpha-(2K-1)), degenerate for "
           "alpha >= 1/2; exact kinked minimiser certified and cross-checked by a cone program")
-def check_g2_targets(full: bool = False, report_dir=None) -> CheckResult:
+def check_g2_targets(full: bool = False) -> CheckResult:
+    """Claim G2, targets and exact minimiser, at :data:`SIZES` ``"default"`` (``full``:
+    ``"full"``)."""
+    s = SIZES["full" if full else "default"]
     ev = {}
     comp = compile_binary("maxsup")
-    alphas = np.linspace(0.02, 0.48, 24 if full else 10)
+    alphas = np.linspace(0.02, 0.48, s["target_alphas"])
     err_hand = max(abs(comp.target(a) - maxsup_target_hand(a)) for a in alphas)
     err_brent = max(abs(comp.target(a) - brent_target(comp.loss, a)) for a in alphas)
     degenerate = [0.5, 0.6, 0.75, 0.9]
@@ -274,7 +292,7 @@ def check_g2_targets(full: bool = False, report_dir=None) -> CheckResult:
     ev["binary alpha_max (degenerate from)"] = comp.alpha_max
     ev["binary degenerate alphas give t*=0 (registry & Brent)"] = degen_ok
     err_gap, amax_ok = 0.0, True
-    for k in ((2, 3, 5, 10) if full else (3, 5)):
+    for k in s["gap_ks"]:
         mc = compile_multiclass("maxsup", k)
         amax_ok &= mc.alpha_max == 0.5
         for a in alphas[::2]:
@@ -293,8 +311,7 @@ def check_g2_targets(full: bool = False, report_dir=None) -> CheckResult:
     small = binary_signal_noise(20, 40, sigma_f=0.5, seed=3)
     sol = minimize_binary(small.u, "maxsup", 0.2)
     ev["N<d: max |t_i - t*|"] = float(np.max(np.abs(small.u @ sol.coef - comp.target(0.2))))
-    noisy = binary_signal_noise(60 if not full else 200, 20 if not full else 60, sigma_f=0.5,
-                                label_noise=0.2, seed=4)
+    noisy = binary_signal_noise(*s["kink_binary"], sigma_f=0.5, label_noise=0.2, seed=4)
     sol = minimize_binary(noisy.u, "maxsup", 0.2)
     S_c, obj_c = maxsup_conic_binary(noisy.u, 0.2)
     ev["binary kink samples at minimiser"] = len(sol.details.get("kink", []))
@@ -302,8 +319,8 @@ def check_g2_targets(full: bool = False, report_dir=None) -> CheckResult:
     ev["binary |objective - cone program|"] = abs(sol.loss - obj_c)
     ev["binary |S - S_cone| / |S|"] = float(np.linalg.norm(sol.coef - S_c)
                                             / np.linalg.norm(sol.coef))
-    mds = multiclass_signal_noise(45 if not full else 150, 6 if not full else 20, 3,
-                                  sigma_f=0.3, sigma_n=1.0, label_noise=0.2, seed=5)
+    mds = multiclass_signal_noise(*s["kink_multiclass"], 3, sigma_f=0.3, sigma_n=1.0,
+                                  label_noise=0.2, seed=5)
     msol = minimize_multiclass(mds.X, mds.y, "maxsup", 0.2, n_classes=3)
     W_c, b_c, mobj_c = maxsup_conic_multiclass(mds.X, mds.y, 3, 0.2)
     ev["multiclass certificate"] = msol.gradient_norm
@@ -335,10 +352,13 @@ def check_g2_targets(full: bool = False, report_dir=None) -> CheckResult:
 
 @register("G2", "LS vs MaxSup vs quadratic on signal-plus-noise data with label noise: "
           "accuracy, clustering, misclassified samples with z_gt pushed down")
-def check_g2_experiment(full: bool = False, report_dir=None) -> CheckResult:
+def check_g2_experiment(full: bool = False) -> CheckResult:
+    """Claim G2, LS vs MaxSup vs quadratic on data, at :data:`SIZES` ``"default"``
+    (``full``: ``"full"``)."""
+    s = SIZES["full" if full else "default"]
     alpha = 0.2
-    n_seeds = 5 if full else 2
-    (n, d), (mn, md, k) = ((400, 160), (600, 60, 5)) if full else ((120, 48), (90, 12, 3))
+    n_seeds = s["n_seeds"]
+    (n, d), (mn, md, k) = s["binary"], s["multiclass"]
     ev, ok = {}, True
     for eta in (0.0, 0.2):
         rows, mrows = [], []
@@ -376,167 +396,3 @@ def check_g2_experiment(full: bool = False, report_dir=None) -> CheckResult:
         note=f"alpha={alpha} (framework; MaxSup published alpha_ms = alpha/(1-alpha) = 0.25); "
              f"{n_seeds} seeds; binary N={n}, d={d}, sigma_f=0.5; multiclass N={mn}, d={md}, "
              f"K={k}; accuracies on clean labels.")
-
-
-# ====================================================================== G4: PEGR (numeric)
-def pegr_functions(regularizer=None):
-    r"""Compiled :math:`\varphi, \varphi'` of :func:`theory.pegr.derive_pegr` with
-    arguments ``(t, alpha, lambda, r)`` (claim G4)."""
-    from theory import ALPHA, T
-    from theory.pegr import LAM, R2, derive_pegr
-
-    from numerics.compile.compiled import lambdify_numpy
-
-    d = derive_pegr(regularizer)
-    args = (T, ALPHA, LAM, R2)
-    return lambdify_numpy(args, d.objective), lambdify_numpy(args, d.dobjective), d
-
-
-def pegr_gradient_descent(U, lam, *, regularizer=None, alpha=0.0, lr, record_at):
-    r"""Full-batch GD on :math:`\frac1N\sum_i \varphi(S\cdot u_i; r_i)` from :math:`S=0`,
-    :math:`\nabla = \frac1N U^\top\varphi'(t)`; returns ``{epoch: S}`` at ``record_at``."""
-    _, dphi, _ = pegr_functions(regularizer)
-    r = np.einsum("ij,ij->i", U, U)
-    S = np.zeros(U.shape[1])
-    out, epoch = {}, 0
-    for stop in sorted(record_at):
-        for _ in range(stop - epoch):
-            S -= lr * (U.T @ dphi(U @ S, alpha, lam, r)) / U.shape[0]
-        epoch = stop
-        if not np.all(np.isfinite(S)):
-            raise FloatingPointError(f"PEGR gradient descent diverged by epoch {epoch}")
-        out[stop] = S.copy()
-    return out
-
-
-def gradient_variance_identity(U, S, lam=1.0):
-    r""":math:`\frac1N\sum\|g_i\|^2` vs :math:`\|\bar g\|^2 + \frac1N\sum\|g_i-\bar g\|^2`
-    for :math:`g_i = \ell_{CE}'(t_i)u_i`, and the PEGR term :math:`\varphi - \ell` of the
-    theory vs :math:`\lambda\|g_i\|^2`. Returns the two relative errors."""
-    phi, _, d = pegr_functions(None)
-    ce = compile_binary("quadratic")
-    t = U @ S
-    g = ce.dloss(t, 0.0)[:, None] * U
-    lhs = float(np.mean(np.sum(g * g, axis=1)))
-    gbar = g.mean(axis=0)
-    rhs = float(gbar @ gbar + np.mean(np.sum((g - gbar) ** 2, axis=1)))
-    r = np.einsum("ij,ij->i", U, U)
-    term = phi(t, 0.0, lam, r) - ce.loss(t, 0.0)
-    direct = lam * np.sum(g * g, axis=1)
-    return abs(lhs - rhs) / lhs, float(np.max(np.abs(term - direct) / np.maximum(direct, 1e-300)))
-
-
-def g4_runs(epochs=(10**2, 10**3, 10**4), q_epochs: int = 5000, *, alpha: float = 0.2) -> dict:
-    r"""G4's separable experiment (check and notebook): :math:`N = 40 < d = 100`
-    (``binary_signal_noise``, :math:`\sigma_f = 0.5`, seed 21), PEGR strength
-    :math:`\lambda = 1/\operatorname{mean}\|u_i\|^2`. Gradient descent from 0 on CE-PEGR
-    (``runs["pegr"]``) and plain CE (``runs["ce"]``) recorded at ``epochs``, with step 1/L;
-    the max-margin direction ``mm`` and ``norm_target`` :math:`= \|\hat S\|\ln 10` (growth
-    per decade, Soudry et al.); quadratic-PEGR GD (``alpha``) for ``q_epochs`` (``Sq``),
-    the target ``t_star`` and the exact logit-regularised minimiser ``exact``."""
-    from numerics.solve.maxmargin import max_margin_direction
-
-    epochs = list(epochs)
-    n, dim = 40, 100
-    ds = binary_signal_noise(n, dim, sigma_f=0.5, seed=21)
-    U = ds.u
-    r = np.einsum("ij,ij->i", U, U)
-    lam = 1.0 / float(r.mean())  # lambda ||u||^2 ~ 1: PEGR term comparable to the loss
-    # phi'' <= 1/4 + 2 lambda r (1/16 + 1/10) for CE: step 1/L with L = ||U||^2/N * phi''_max.
-    lr = 1.0 / (np.linalg.norm(U, 2) ** 2 / n * (0.25 + 0.33 * lam * r.max()))
-    mm = max_margin_direction(U)
-    runs = {"pegr": pegr_gradient_descent(U, lam, lr=lr, record_at=epochs),
-            "ce": pegr_gradient_descent(U, 0.0, lr=lr, record_at=epochs)}
-    norm_target = float(np.linalg.norm(mm.weights)) * math.log(10)
-    # Logit-regularised PEGR (quadratic): GD converges to U S = t* 1 (N < d).
-    t_star = compile_binary("quadratic").target(alpha)
-    lr_q = 1.0 / (np.linalg.norm(U, 2) ** 2 / n * (0.25 + 2 * alpha + 0.5 * lam * r.max()))
-    Sq = pegr_gradient_descent(U, lam, regularizer="quadratic", alpha=alpha, lr=lr_q,
-                               record_at=[q_epochs])[q_epochs]
-    exact = minimize_binary(U, "quadratic", alpha).coef
-    return {"U": U, "r": r, "lam": lam, "lr": lr, "epochs": epochs, "mm": mm, "runs": runs,
-            "norm_target": norm_target, "alpha": alpha, "t_star": t_star, "lr_q": lr_q,
-            "q_epochs": q_epochs, "Sq": Sq, "exact": exact}
-
-
-@register("G4", "PEGR in the linear model: l + lambda l'^2 ||u||^2 has no finite target for CE "
-          "(GD -> max-margin, margins grow) and keeps the logit-regularised target t*")
-def check_g4(full: bool = False, report_dir=None) -> CheckResult:
-    _, _, d_ce = pegr_functions(None)
-    _, _, d_q = pegr_functions("quadratic")
-    ev = {"symbolic: CE-PEGR finite target": d_ce.finite_target,
-          "symbolic: quadratic-PEGR finite target": d_q.finite_target,
-          "symbolic: tail lim e^t(-phi')": str(d_ce.limits["exp(t) (-phi'(t)), t -> oo"])}
-    epochs = [10**2, 10**3, 10**4] + ([10**5, 10**6] if full else [])
-    g4 = g4_runs(epochs, 20000 if full else 5000)
-    U, r, lam, mm, runs = g4["U"], g4["r"], g4["lam"], g4["mm"], g4["runs"]
-    norm_target = g4["norm_target"]
-    growth_ok, cos_ok = True, True
-    for name, traj in runs.items():
-        norms = [float(np.linalg.norm(traj[e])) for e in epochs]
-        cos = [float(traj[e] @ mm.direction / np.linalg.norm(traj[e])) for e in epochs]
-        minm = [float(np.min(U @ traj[e])) for e in epochs]
-        ev[f"{name}: ||S|| at 1e2.."] = ", ".join(f"{x:.3f}" for x in norms)
-        ev[f"{name}: 1 - cos(S, max-margin)"] = ", ".join(f"{1 - c:.2e}" for c in cos)
-        ev[f"{name}: min margin"] = ", ".join(f"{x:.3f}" for x in minm)
-        last = norms[-1] - norms[-2]
-        ev[f"{name}: d||S||/decade (last) / (||S_hat|| ln 10)"] = last / norm_target
-        growth_ok &= all(b > a for a, b in zip(norms, norms[1:])) and minm[-1] > minm[-2] > 0
-        # Soudry et al.: S_k = S_hat log k + O(1): growth per decade -> ||S_hat|| ln 10.
-        growth_ok &= abs(last / norm_target - 1) < 0.15
-        cos_ok &= all(b > a for a, b in zip(cos[1:], cos[2:])) and cos[-1] > 0.99
-    gap_p = 1 - runs["pegr"][epochs[-1]] @ mm.direction / np.linalg.norm(runs["pegr"][epochs[-1]])
-    gap_c = 1 - runs["ce"][epochs[-1]] @ mm.direction / np.linalg.norm(runs["ce"][epochs[-1]])
-    ev["direction gap ratio PEGR/CE (last)"] = float(gap_p / gap_c)
-
-    # Logit-regularised PEGR (quadratic, alpha=0.2): GD converges to U S = t* 1 (N < d).
-    alpha, Sq, exact = g4["alpha"], g4["Sq"], g4["exact"]
-    ev["quadratic-PEGR GD: max |t_i - t*|"] = float(np.max(np.abs(U @ Sq - g4["t_star"])))
-    ev["quadratic-PEGR GD vs logit-reg minimiser (rel)"] = float(
-        np.linalg.norm(Sq - exact) / np.linalg.norm(exact))
-    # N > d: PEGR re-weights samples by ||u_i||^2, its minimiser moves.
-    big = binary_signal_noise(160, 40, sigma_f=0.5, seed=22)
-    Ub = big.u
-    rb = np.einsum("ij,ij->i", Ub, Ub)
-    lam_b = 1.0 / float(rb.mean())
-    phi_q, dphi_q, _ = pegr_functions("quadratic")
-    res = optimize.minimize(
-        lambda S: float(np.mean(phi_q(Ub @ S, alpha, lam_b, rb))),
-        np.zeros(Ub.shape[1]), jac=lambda S: Ub.T @ dphi_q(Ub @ S, alpha, lam_b, rb) / len(rb),
-        method="BFGS", options={"gtol": 1e-10, "maxiter": 5000})
-    reg_b = minimize_binary(Ub, "quadratic", alpha).coef
-    ev["N>d: |S_PEGR - S_logitreg| / |S_logitreg|"] = float(
-        np.linalg.norm(res.x - reg_b) / np.linalg.norm(reg_b))
-    kw = dict(mu_f=1.0, sigma_f=0.5, sigma_n=1.0)
-    ev["N>d: accuracy PEGR, logit-reg"] = \
-        f"{gaussian_accuracy(res.x, **kw):.4f}, {gaussian_accuracy(reg_b, **kw):.4f}"
-    rel_id, rel_term = gradient_variance_identity(U, runs["pegr"][epochs[0]], lam)
-    ev["mean|g_i|^2 = |mean g|^2 + var: rel error"] = rel_id
-    ev["PEGR term phi - l = lambda |g_i|^2: rel error"] = rel_term
-    ev["lambda * mean ||u||^2"] = lam * float(r.mean())
-    # Tolerances: Soudry's O(1/log k) corrections -> 15% on the per-decade growth at 1e4
-    # epochs; GD to a strongly convex minimum -> 1e-8; the identity is algebra in float64
-    # (1e-12); N>d difference must exceed solver noise by far (> 1e-3).
-    passed = (not d_ce.finite_target and d_q.finite_target and growth_ok and cos_ok
-              and ev["quadratic-PEGR GD: max |t_i - t*|"] < 1e-8
-              and ev["quadratic-PEGR GD vs logit-reg minimiser (rel)"] < 1e-7
-              and ev["N>d: |S_PEGR - S_logitreg| / |S_logitreg|"] > 1e-3
-              and rel_id < 1e-12 and rel_term < 1e-12)
-    note = ("Linear PEGR vs logit regularisation: PEGR's per-sample penalty lambda l'(t)^2 "
-            "||u_i||^2 is the squared per-example gradient, which vanishes wherever the "
-            "per-sample loss is stationary; phi' = l'(1 + 2 lambda r l'') has the sign of l'. "
-            "So for cross-entropy it creates no finite target (phi' < 0, phi -> 0 as t -> oo "
-            "with CE's exponential tail): on separable data GD still diverges along the "
-            "max-margin direction with margins growing like log k, exactly the alpha = 0 "
-            "behaviour, and the logits do not cluster. Logit regularisation adds alpha f(t), "
-            "which makes the per-sample loss minimal at a finite t* and clusters the logits; "
-            "PEGR added to it leaves t* unchanged (for N <= d the same minimiser, penalty 0 "
-            "there) and otherwise only re-weights samples by ||u_i||^2 -- it depends on the "
-            "input norm, not only on the logit, so it is not a logit regulariser and breaks "
-            "the invariance to x -> Ax. The CNN claim of Meng, Cao, Zou (signal learning vs "
-            "noise memorisation in a two-layer polynomial-ReLU CNN) is outside a linear "
-            "toolkit and is not imitated here.")
-    return CheckResult(
-        "G4", "PEGR: no finite target for CE (symbolic + GD), target kept with logit reg",
-        ev, "per-decade norm growth within 15% of ||S_hat|| ln 10 and rising cosine > 0.99 "
-            "(Soudry O(1/log k)); t* to 1e-8; identity 1e-12", bool(passed), note=note)
