@@ -20,8 +20,9 @@ from typing import Callable
 
 from core.errors import InvalidParameterError
 
-__all__ = ["Claim", "CATALOGUE", "claim_info", "check_location", "CheckResult", "register",
-           "registered", "run_check"]
+__all__ = ["Claim", "CATALOGUE", "Scope", "SCOPE", "HYPOTHESES", "claim_scope", "claim_info",
+           "check_location", "CheckResult", "register", "registered", "run_check",
+           "takes_regularizer"]
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,91 @@ CATALOGUE = {cid: Claim(cid, statement, reference, f"{_THEORY} {_SECTION[cid[0]]
              for cid, statement, reference in _ENTRIES}
 
 
+@dataclass(frozen=True)
+class Scope:
+    r"""Does a claim speak about a general regulariser :math:`f`, and under which hypotheses?
+
+    ``general``: the statement holds for every admissible :math:`f` (docs/theory.md §1:
+    even, convex, with a finite attained minimum of :math:`\ell`), so ``logitreg verify
+    --f EXPR`` runs its checks for the user's ``f``; otherwise ``why`` says what the claim
+    is about instead (label smoothing, the quadratic loss, weight decay, ...).
+    ``needs``: the hypotheses the statement assumes, keys of ``theory.properties`` (a
+    failing one is reported as "hypothesis fails", and the check still runs and reports
+    what it measured). ``form``: ``"binary"`` or ``"multiclass"`` (needs ``--multiclass``).
+    """
+
+    general: bool
+    needs: tuple = ()
+    why: str = ""
+    form: str = "binary"
+
+
+#: The three hypotheses of docs/theory.md §1, in the order they are reported.
+HYPOTHESES = ("even", "convex", "finite_minimum")
+_ALL = HYPOTHESES
+#: D1 compares the compiled stationary point with the global minimiser: it also needs the
+#: stationary point to be the global minimum (``global_target``, when theory reports it).
+_TARGET = ("even", "finite_minimum", "global_target")
+
+
+def _fixed(why: str) -> Scope:
+    return Scope(False, (), why)
+
+
+#: Claim ID -> :class:`Scope` (docs/theory.md §2, §4, §7 state which results assume what).
+SCOPE = {
+    "D1": Scope(True, _TARGET),
+    "B1": Scope(True, _ALL),
+    "B2": _fixed("an identity of label smoothing itself (soft targets = f of label smoothing)"),
+    "B3": Scope(True, _ALL),
+    "B4": Scope(True, _ALL),
+    "B5": _fixed("closed forms of the quadratic per-sample loss; no regulariser enters"),
+    "B6": Scope(True, _ALL),
+    "B7": Scope(True, _ALL),
+    "B8": Scope(True, _ALL),
+    "B9": Scope(True, _ALL),
+    "B10": Scope(True, _ALL),
+    "B11": _fixed("a variance identity of any linear minimiser's test logits"),
+    "B12": Scope(True, _ALL),
+    "B13": _fixed("about the quadratic regulariser and weight decay"),
+    "M1": Scope(True, _ALL, form="multiclass"),
+    "M2": Scope(True, _ALL, form="multiclass"),
+    "M3": _fixed("about the squared multiclass loss to targets q e_c"),
+    "M4": _fixed("about the squared multiclass loss with bias (Fisher subspace)"),
+    "M5": Scope(True, _ALL, form="multiclass"),
+    "M6": Scope(True, _ALL, form="multiclass"),
+    "M7": Scope(True, _ALL, form="multiclass"),
+    "R1": _fixed("a measurement on real data with the built-in regularisers"),
+    "R2": _fixed("a measurement on real data with the built-in regularisers"),
+    "G1": _fixed("implicit bias of unregularised gradient descent (alpha = 0)"),
+    "G2": _fixed("about MaxSup and label smoothing"),
+    "G3": _fixed("about label smoothing under label noise"),
+    "G4": _fixed("about per-example gradient regularisation of cross-entropy"),
+    "A0": _fixed("a reduction of the data model; no regulariser enters"),
+    "A1": Scope(True, _ALL),
+    "A2": _fixed("separability of the data (alpha = 0); no regulariser enters"),
+    "A3": _fixed("Cover's counting formula and the step at N = d (B7 runs it for f)"),
+    "A4": Scope(True, _ALL),
+    "A5": _fixed("a comparison among the built-in losses"),
+}
+
+
+def claim_scope(claim: str) -> Scope:
+    """The :class:`Scope` of a catalogued claim."""
+    claim_info(claim)
+    return SCOPE[claim]
+
+
+def takes_regularizer(fn) -> bool:
+    """Does the check ``fn`` accept ``regularizer=`` (run it for a user's ``f``)?"""
+    import inspect
+
+    try:
+        return "regularizer" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def claim_info(claim: str) -> Claim:
     """The catalogue entry of ``claim``; an unknown ID is an error naming the known ones."""
     try:
@@ -263,11 +349,13 @@ def registered() -> dict:
     return _REGISTRY
 
 
-def run_check(claim: str, statement: str, fn, *, full: bool) -> CheckResult:
-    """Run one check, timing it; an exception becomes a failed result naming it."""
+def run_check(claim: str, statement: str, fn, *, full: bool, regularizer=None) -> CheckResult:
+    """Run one check, timing it; an exception becomes a failed result naming it.
+    ``regularizer`` (a ``theory.Regularizer``) is passed on only when given: ``None`` runs
+    the check as catalogued, on its built-in regularisers."""
     start = time.perf_counter()
     try:
-        result = fn(full=full)
+        result = fn(full=full) if regularizer is None else fn(full=full, regularizer=regularizer)
     except Exception as exc:  # a crashing check is a failed check, reported, not hidden
         result = CheckResult(claim, statement, {"error": f"{type(exc).__name__}: {exc}"},
                              "-", False)

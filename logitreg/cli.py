@@ -72,6 +72,10 @@ def _build_parser() -> argparse.ArgumentParser:
     e.add_argument("name", help="built-in name, or 'custom' with --f")
     e.add_argument("--to", required=True, help="numpy, c, latex, json, torch or jax")
     e.add_argument("--f", dest="f", help="binary form f(t) for 'custom'")
+    e.add_argument("--classes", type=_classes,
+                   help="K >= 2: batched K-class loss(logits, labels, alpha, reduction), its "
+                        "gradient and simplex targets instead of the binary form")
+    e.add_argument("--multiclass", help="multiclass form f(z) for 'custom' with --classes")
     e.add_argument("-o", "--output", help="write to FILE (atomically) instead of stdout")
 
     v = sub.add_parser("verify", help="run the claim checks and report")
@@ -85,6 +89,17 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--workers", type=workers_arg,
                    help="checks run in N processes, one BLAS thread each (default: available "
                         "cores; 1 = in this process)")
+    v.add_argument("--regularizer", help="run every claim about a general regulariser for "
+                                         "this built-in one (see 'logitreg list')")
+    v.add_argument("--f", dest="f", help="... or for the binary form f(t), e.g. 'log(cosh(t))'")
+    v.add_argument("--multiclass", help="K-class form f(z) for --f (runs the multiclass "
+                                        "claims), e.g. 'sum(log(cosh(z)))'")
+    v.add_argument("--estimate", action="store_true",
+                   help="print the expected time per claim (with --full: paper sizes) from "
+                        "recorded 'verify --json' timings; run nothing")
+    v.add_argument("--timings", action="append",
+                   help="with --estimate: a 'verify --json' file or a directory of them "
+                        "(repeatable; default benchmarks/verify_timings/)")
 
     # Larger subcommands live in their own modules: each exposes add_parser(sub) -> the
     # subparser, and run(args) -> exit code.
@@ -94,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 #: Subcommands defined in ``logitreg.<name>_cmd`` modules.
-_PLUGINS = ("sweep", "theory", "figure")
+_PLUGINS = ("sweep", "theory", "figure", "conform", "convert", "probe")
 
 
 def _plugin(name):
@@ -133,8 +148,8 @@ def _cmd_export(args):
     from core.files import atomic_write_text
     from logitreg.derive_cmd import resolve_regularizer
 
-    reg = resolve_regularizer(args.name, args.f)
-    text = export(reg, args.to)
+    reg = resolve_regularizer(args.name, args.f, args.multiclass)
+    text = export(reg, args.to, classes=args.classes)
     if args.output:
         atomic_write_text(args.output, text)
     else:
@@ -146,17 +161,29 @@ def _cmd_verify(args):
     claims = [c.strip() for c in args.claims.split(",")] if args.claims else None
     if args.list:
         for flag, value in (("--full", args.full), ("--json", args.json_file),
-                            ("--report", args.report), ("--workers", args.workers)):
+                            ("--report", args.report), ("--workers", args.workers),
+                            ("--regularizer", args.regularizer), ("--f", args.f),
+                            ("--multiclass", args.multiclass)):
             if value not in (None, False):
                 raise InvalidParameterError(f"{flag} does not apply to 'verify --list'")
         from logitreg.verify import list_claims
 
         print(list_claims(claims))
         return 0
-    from logitreg.verify import run_verify
+    if args.estimate:
+        from logitreg.collect import registry
+        from logitreg.verify_estimate import DEFAULT_TIMINGS, estimate_table
 
+        print(estimate_table(claims or sorted(registry()), full=args.full,
+                             workers=args.workers or available_cores(),
+                             paths=tuple(args.timings or (DEFAULT_TIMINGS,))))
+        return 0
+    from logitreg.verify import run_verify
+    from logitreg.verify_regularizer import spec_from_flags
+
+    spec = spec_from_flags(args.regularizer, args.f, args.multiclass)
     return run_verify(claims, full=args.full, json_file=args.json_file, report_dir=args.report,
-                      workers=args.workers or available_cores())
+                      workers=args.workers or available_cores(), regularizer=spec)
 
 
 #: Options whose value is an expression, which may start with a minus sign.

@@ -13,7 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from core.claims import CATALOGUE, CheckResult, check_location, claim_info, run_check
+from core.claims import (CATALOGUE, CheckResult, check_location, claim_info, claim_scope,
+                         run_check)
 from core.errors import InvalidParameterError
 from core.files import atomic_write_text
 from logitreg.collect import registry
@@ -35,11 +36,13 @@ def _short(evidence: dict, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _run_indexed(claim, index, full, report_dir):
+def _run_indexed(claim, index, full, report_dir, spec=None):
     """Worker body: run one check (and draw its figures for a report). Never raises: an
-    error while drawing is a failed check, reported with the evidence measured."""
+    error while drawing is a failed check, reported with the evidence measured. ``spec``
+    (a :class:`~logitreg.verify_regularizer.RegularizerSpec`) runs it for that regulariser."""
     statement, fn = registry()[claim][index]
-    result = run_check(claim, statement, fn, full=full)
+    reg = spec.resolve() if spec is not None else None
+    result = run_check(claim, statement, fn, full=full, regularizer=reg)
     if report_dir is not None and result.data:
         try:
             from numerics.figures.claim_figures import draw_claim_figures
@@ -52,7 +55,7 @@ def _run_indexed(claim, index, full, report_dir):
     return result
 
 
-def _run_pool(selected, workers, full, report_dir, bar):
+def _run_pool(selected, workers, full, report_dir, bar, spec=None):
     """Results in ``selected`` order (:func:`core.pool.run_ordered`); checks are
     independent and deterministic (explicit seeds), so the verdicts do not depend on
     ``workers``."""
@@ -69,14 +72,15 @@ def _run_pool(selected, workers, full, report_dir, bar):
         bar.set_postfix_str(selected[i][0])
         bar.update()
 
-    return run_ordered(_run_indexed, [(c, i, full, report_dir) for c, i in selected],
+    return run_ordered(_run_indexed, [(c, i, full, report_dir, spec) for c, i in selected],
                        workers=workers, progress=progress, on_crash=crashed,
                        preload=_PRELOAD)
 
 
 def list_claims(claims=None) -> str:
-    """The catalogue as text: per claim its statement, paper reference, theory section
-    and the ``module:function`` of every registered check."""
+    """The catalogue as text: per claim its statement, paper reference, theory section,
+    its scope for a user's regulariser (:data:`core.claims.SCOPE`) and the
+    ``module:function`` of every registered check."""
     reg = registry()
     lines = []
     for cid in dict.fromkeys(claims or CATALOGUE):
@@ -84,6 +88,12 @@ def list_claims(claims=None) -> str:
         lines.append(f"{cid:<4} {info.statement}")
         lines.append(f"     paper:  {info.reference}")
         lines.append(f"     theory: {info.section}")
+        scope = claim_scope(cid)
+        lines.append("     for f:  " + (
+            f"any {scope.form} regulariser (verify --f"
+            f"{' --multiclass' if scope.form == 'multiclass' else ''}); assumes "
+            f"{', '.join(scope.needs)}"
+            if scope.general else f"not applicable ({scope.why})"))
         for statement, fn in reg.get(cid, []):
             lines.append(f"     check:  {check_location(fn)}  ({statement})")
         lines.append("")
@@ -165,9 +175,11 @@ def _report(results, payload, out_dir, full) -> None:
 
 
 def run_verify(claims=None, *, full=False, json_file=None, report_dir=None,
-               workers: int = 1) -> int:
+               workers: int = 1, regularizer=None) -> int:
     """Run the selected checks (all when ``claims`` is None) in ``workers`` processes
-    (1: in this process); return the exit code."""
+    (1: in this process); return the exit code. ``regularizer`` (a
+    :class:`~logitreg.verify_regularizer.RegularizerSpec`): run every claim about a
+    general regulariser for that one (:mod:`logitreg.verify_regularizer`)."""
     from tqdm import tqdm
 
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
@@ -184,6 +196,12 @@ def run_verify(claims=None, *, full=False, json_file=None, report_dir=None,
                 f"unknown claim ID(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(reg))}")
         claims = list(dict.fromkeys(claims))  # a repeated ID runs once
     selected = [(c, i) for c in (claims or sorted(reg)) for i in range(len(reg[c]))]
+    if regularizer is not None:
+        from logitreg.verify_regularizer import plan
+
+        has_multi = regularizer.resolve().has_multiclass  # a bad expression fails here
+        skipped = {(c, i): plan(c, reg[c][i][1], has_multi) for c, i in selected}
+        every, selected = selected, [key for key in selected if skipped[key] is None]
     out_dir = Path(report_dir) if report_dir else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -198,12 +216,18 @@ def run_verify(claims=None, *, full=False, json_file=None, report_dir=None,
             with threadpool_limits(limits=1):
                 for claim, index in selected:
                     bar.set_postfix_str(claim)
-                    results.append(_run_indexed(claim, index, full, out_dir))
+                    results.append(_run_indexed(claim, index, full, out_dir, regularizer))
                     bar.update()
+        elif selected:
+            results = _run_pool(selected, min(workers, len(selected)), full, out_dir, bar,
+                                regularizer)
         else:
-            results = _run_pool(selected, min(workers, len(selected)), full, out_dir, bar)
+            results = []
     finally:
         bar.close()
+    if regularizer is not None:
+        return _finish_regularizer(regularizer, every, selected, skipped, results, full,
+                                   json_file, out_dir)
 
     print(f"{'ID':<5} {'check':<28} {'verdict':<7} {'sec':>7}  {'claim':<44} evidence")
     for r in results:
@@ -218,3 +242,81 @@ def run_verify(claims=None, *, full=False, json_file=None, report_dir=None,
     if out_dir is not None:
         _report(results, payload, out_dir, full)
     return 0 if all(r.passed for r in results) else 1
+
+
+def _finish_regularizer(spec, every, selected, skipped, results, full, json_file, out_dir):
+    """Table, JSON and report of a run for one regulariser; every selected check appears,
+    skipped ones with their ``not applicable`` reason. Exit 0 iff no check whose
+    hypotheses hold failed."""
+    from logitreg import verify_regularizer as vr
+
+    hyps = vr.hypotheses(spec)
+    desc = spec.describe()
+    ran = dict(zip(selected, results))
+    reg = registry()
+    rows = []  # (claim, check name, verdict, result or None)
+    for key in every:
+        claim, index = key
+        fn = reg[claim][index][1]
+        if key in ran:
+            r = ran[key]
+            rows.append((claim, _check_name(r), vr.verdict(claim, r.passed, hyps), r, r.check))
+        else:
+            where = check_location(fn)
+            rows.append((claim, where.rpartition(":")[2], skipped[key], None, where))
+    print(f"regulariser {desc['name']}: f(t) = {desc['f']}"
+          + (f"; K-class form {desc['multiclass']}" if desc.get("multiclass") else ""))
+    for h, p in hyps["binary"].items():
+        print(f"  {h}: {p['value']} ({p['how']})")
+    print(f"{'ID':<5} {'check':<28} {'sec':>6}  verdict / evidence")
+    for claim, name, v, r, _ in rows:
+        sec = f"{r.seconds:6.1f}" if r is not None else f"{'-':>6}"
+        print(f"{claim:<5} {name[:28]:<28} {sec}  {v[:100]}")
+        if r is not None:
+            print(f"{'':<42}{_short(r.evidence, 100)}")
+    tally = vr.counts(row[2] for row in rows)
+    by_claim = vr.claim_verdicts((row[0], row[2]) for row in rows)
+    claim_tally = vr.counts(by_claim.values())
+    print("claims: " + ", ".join(f"{n} {k}" for k, n in claim_tally.items()))
+    print("checks: " + ", ".join(f"{n} {k}" for k, n in tally.items()))
+    records = []
+    for claim, name, v, r, where in rows:
+        info = CATALOGUE.get(claim)
+        rec = r.as_dict() if r is not None else {
+            "claim": claim, "statement": info.statement if info else "", "evidence": {},
+            "tolerance": "-", "passed": None, "seconds": 0.0, "figures": [], "note": "",
+            "check": where}
+        rec["verdict"] = v
+        rec["reference"] = info.reference if info else None
+        rec["theory_section"] = info.section if info else None
+        records.append(rec)
+    payload = {"full": full, "regularizer": dict(desc, hypotheses=hyps), "results": records,
+               "summary": dict(tally, checks=len(rows), claims=dict(claim_tally),
+                               claim_verdicts=by_claim)}
+    if json_file:
+        atomic_write_text(json_file, json.dumps(payload, indent=2, default=str))
+    if out_dir is not None:
+        lines = ["# logitreg verification report for one regulariser", "",
+                 f"Mode: {'full (paper sizes)' if full else 'default (reduced sizes)'}", ""]
+        lines += vr.report_lines(desc, hyps)
+        lines += ["| claim | verdict | statement |", "|---|---|---|"]
+        lines += [f"| {c} | {_cell(v)} | {_cell(CATALOGUE[c].statement)} |"
+                  for c, v in by_claim.items()]
+        lines += ["", "claims: " + ", ".join(f"{n} {k}" for k, n in claim_tally.items()),
+                  "checks: " + ", ".join(f"{n} {k}" for k, n in tally.items()), "",
+                  "| ID | check | verdict | seconds | tolerance |", "|---|---|---|---|---|"]
+        for claim, name, v, r, _ in rows:
+            lines.append(f"| {claim} | `{name}` | {_cell(v)} | "
+                         f"{f'{r.seconds:.1f}' if r else '-'} | {_cell(r.tolerance if r else '-')} |")
+        for claim, name, v, r, _ in rows:
+            if r is None:
+                continue
+            lines += ["", f"## {claim} `{r.check}`: {r.statement}", "", f"Verdict: {_cell(v)}.",
+                      f"Tolerance: {r.tolerance}", "", "| evidence | value |", "|---|---|"]
+            lines += [f"| {_cell(k)} | {_cell(val)} |" for k, val in r.evidence.items()]
+            if r.note:
+                lines += ["", r.note]
+            lines += [f"![{claim}]({Path(fig).name})" for fig in r.figures]
+        atomic_write_text(out_dir / "report.md", "\n".join(lines) + "\n")
+        atomic_write_text(out_dir / "results.json", json.dumps(payload, indent=2, default=str))
+    return 1 if tally["failed"] else 0

@@ -272,10 +272,27 @@ def quadratic_explicit_numeric(seed: int, n: int = 7) -> dict:
                 "r": float(r)}
 
 
+def _mp_targets(regularizer, alphas=("0.05", "0.2", "0.5")) -> list:
+    r"""50-digit roots :math:`t^*(\alpha)` of :math:`\ell'` (``findroot`` from 1) of a
+    ``theory.Regularizer`` -- the targets the quadratic loss is then centred on."""
+    from theory import ALPHA, T, derive_binary, to_elementary
+
+    d = derive_binary(regularizer)
+    out = []
+    for a in alphas:
+        dl = sp.lambdify(T, to_elementary(d.dloss.subs(ALPHA, sp.Rational(a))), "mpmath")
+        with mpmath.workdps(50):
+            out.append(mpmath.findroot(dl, mpmath.mpf(1)))
+    return out
+
+
 @register("B4", "FLD alignment: minimiser ∝ Σ⁻¹μ (population) and exactly ∝ Σ̂⁻¹μ̂ "
                 "for quadratic loss on any data with N>d")
-def check_b4(full: bool = False) -> CheckResult:
-    r"""Claim B4 (Cor. 3.3): symbolic proofs (module docstring) plus 50-digit residuals."""
+def check_b4(full: bool = False, regularizer=None) -> CheckResult:
+    r"""Claim B4 (Cor. 3.3): symbolic proofs (module docstring) plus 50-digit residuals.
+    With ``regularizer`` (a ``theory.Regularizer``) the quadratic loss is centred on that
+    regulariser's 50-digit targets :math:`t^*(\alpha)`, :math:`\alpha \in
+    \{0.05, 0.2, 0.5\}` ("whatever the target")."""
     proofs = {"Sherman-Morrison (any d)": sherman_morrison_general(),
               "normal equations N=3,d=2": normal_equations_symbolic(3, 2),
               "normal equations N=5,d=3": normal_equations_symbolic(5, 3, rational_seed=1),
@@ -289,12 +306,16 @@ def check_b4(full: bool = False) -> CheckResult:
     ev["det Sigma_hat = 0 identically for N=d=2 (why N>d)"] = singular_when_n_le_d(2, 2)
     ok &= ev["det Sigma_hat = 0 identically for N=d=2 (why N>d)"]
     worst_dir, worst_res = 0.0, 0.0
+    targets = ("0.5", "2", "-1.5") if regularizer is None else _mp_targets(regularizer)
+    if regularizer is not None:
+        ev["targets t*(0.05, 0.2, 0.5) of f (50 digits)"] = ", ".join(
+            mpmath.nstr(t, 15) for t in targets)
     for seed in range(4 if full else 2):
         U = random_data(seed)
-        for t_star in ("0.5", "2", "-1.5"):
+        for t_star in targets:
             worst_dir = max(worst_dir, fld_direction_numeric(U, t_star, a=3))
-        ts = mpmath.mpf("0.75")
-        worst_res = max(worst_res, fld_residual(lambda t: 2 * 3 * (t - ts), U))
+        for ts in ([mpmath.mpf("0.75")] if regularizer is None else targets):
+            worst_res = max(worst_res, fld_residual(lambda t: 2 * 3 * (t - ts), U))
     ev["normal-equation direction vs Sigma^-1 mu, max error (50 digits)"] = worst_dir
     ev["quadratic loss: |grad L| on the FLD line, max (50 digits)"] = worst_res
     ok &= worst_dir < 1e-40 and worst_res < 1e-40

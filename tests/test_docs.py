@@ -40,7 +40,7 @@ PATH_ROOTS = ("docs", "core", "theory", "numerics", "proofs_check", "logitreg", 
 #: Packages a dotted module reference may start with.
 PACKAGES = ("core", "theory", "numerics", "proofs_check", "logitreg")
 #: Output directories that exist only after a build (git-ignored): citing them is fine.
-GENERATED = ("notebooks/_build",)
+GENERATED = ("notebooks/_build", "docs/_build", "docs/_generated")
 #: Claim family -> the section of docs/theory.md that defines its IDs.
 SECTION_OF = {"D": 1, "B": 2, "M": 4, "R": 5, "G": 6, "A": 7}
 #: Specification files outside the repository that nothing may cite any more.

@@ -34,7 +34,8 @@ def test_binary_fit_is_the_exact_minimiser():
     stationarity check through claim B2: binary label smoothing with alpha is the label flip
     (1-e) log(1+e^-t) + e log(1+e^t), e = alpha/2, whose derivative we type here."""
     X, y, s = _binary()
-    clf = LogitRegularizedClassifier(regularizer="label_smoothing", alpha=0.3).fit(X, y)
+    clf = LogitRegularizedClassifier(regularizer="label_smoothing", alpha=0.3,
+                                     fit_intercept=False).fit(X, y)
     assert list(clf.classes_) == ["neg", "pos"]
     ref = minimize_binary(s[:, None] * X, "label_smoothing", 0.3)
     assert np.allclose(clf.coef_[0], ref.coef, rtol=1e-12, atol=1e-14)
@@ -80,16 +81,16 @@ def test_multiclass_uses_multiclass_loss():
 def test_squared_loss_direction_independent_of_target():
     """Claims B4/M3: the squared-loss minimiser scales linearly with the target."""
     X, y, _ = _binary(3)
-    one = LogitRegularizedClassifier(loss="squared", target=1.0).fit(X, y)
-    five = LogitRegularizedClassifier(loss="squared", target=5.0).fit(X, y)
+    one = LogitRegularizedClassifier(loss="squared", target=1.0, fit_intercept=False).fit(X, y)
+    five = LogitRegularizedClassifier(loss="squared", target=5.0, fit_intercept=False).fit(X, y)
     assert np.allclose(five.coef_, 5 * one.coef_, rtol=1e-12)
 
 
 def test_gd_solver_warns_and_approaches_newton():
     X, y, _ = _binary(4)
-    exact = LogitRegularizedClassifier().fit(X, y)
+    exact = LogitRegularizedClassifier(fit_intercept=False).fit(X, y)
     with pytest.warns(ConvergenceWarning, match="gradient descent stopped"):
-        gd = LogitRegularizedClassifier(solver="gd", max_iter=200).fit(X, y)
+        gd = LogitRegularizedClassifier(solver="gd", max_iter=200, fit_intercept=False).fit(X, y)
     assert gd.n_iter_ == 200
     # GD is a contraction here (curvature in [0.4, 0.65] x |u|^2, lr 0.1): after 200
     # epochs it is within 1e-3 of the minimiser.
@@ -98,8 +99,9 @@ def test_gd_solver_warns_and_approaches_newton():
 
 def test_mpmath_solver_matches_newton():
     X, y, _ = _binary(5, n=60, d=3)
-    exact = LogitRegularizedClassifier(regularizer="maxsup").fit(X, y)
-    mp = LogitRegularizedClassifier(regularizer="maxsup", solver="mpmath").fit(X, y)
+    exact = LogitRegularizedClassifier(regularizer="maxsup", fit_intercept=False).fit(X, y)
+    mp = LogitRegularizedClassifier(regularizer="maxsup", solver="mpmath",
+                                    fit_intercept=False).fit(X, y)
     assert np.allclose(mp.coef_, exact.coef_, rtol=1e-12, atol=1e-15)
     with pytest.raises(InvalidParameterError, match="two classes"):
         LogitRegularizedClassifier(solver="mpmath").fit(X, np.arange(60) % 3)
@@ -194,3 +196,87 @@ def test_max_margin_multiclass():
     rel = Z[np.arange(60), y][:, None] - Z
     rel[np.arange(60), y] = np.inf
     assert clf.separable_ and abs(rel.min() - 1) < 1e-8
+
+
+# --- user expressions, the default intercept, sample weights ---------------------------
+
+def test_expression_regularizer_is_the_exact_minimiser_of_its_loss():
+    """regularizer='t**4 + t**2': the fit is stationary for the loss typed here by hand,
+    l'(t) = -(1-alpha) sigma(-t) + alpha (4 t^3 + 2 t)."""
+    X, y, s = _binary(9, n=120)
+    clf = LogitRegularizedClassifier(regularizer="t**4 + t**2", alpha=0.3,
+                                     fit_intercept=False).fit(X, y)
+    t = s * clf.decision_function(X)
+    dl = -0.7 * special.expit(-t) + 0.3 * (4 * t**3 + 2 * t)
+    # Newton stops at ||grad|| <= 1e-10; this recomputation differs by rounding only
+    assert np.linalg.norm((s[:, None] * X).T @ dl) / len(t) < 2e-10
+    assert clf.get_params()["regularizer"] == "t**4 + t**2"
+    with pytest.raises(InvalidParameterError, match="not even"):
+        LogitRegularizedClassifier(regularizer="t**3").fit(X, y)
+
+
+def test_intercept_is_fitted_by_default_and_helps_on_iris():
+    """The issue's measurement: iris, standardised, label smoothing alpha=0.01, 5-fold CV
+    accuracy 0.827 without the bias and 0.980 with it (the default)."""
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    assert LogitRegularizedClassifier().fit_intercept is True
+    X, y = load_iris(return_X_y=True)
+    scores = {}
+    for fit_b in (False, True):
+        pipe = make_pipeline(StandardScaler(), LogitRegularizedClassifier(
+            regularizer="label_smoothing", alpha=0.01, fit_intercept=fit_b))
+        scores[fit_b] = cross_val_score(pipe, X, y, cv=5).mean()
+    # 150 samples, 5 folds: accuracies are multiples of 1/150; compare to 1/300
+    assert abs(scores[False] - 0.8267) < 1 / 300 and abs(scores[True] - 0.98) < 1 / 300
+
+
+@pytest.mark.parametrize("regularizer, k", [("quadratic", 2), ("maxsup", 2),
+                                            ("quadratic", 3)])
+def test_sample_weight_is_the_weighted_mean_of_the_per_sample_loss(regularizer, k):
+    """Real-valued weights: the fit is a stationary point (subgradient for MaxSup) of
+    sum_i w_i l(z_i) / sum_i w_i written here by hand, and differs from the unweighted
+    fit."""
+    rng = np.random.default_rng(10 + k)
+    y = rng.integers(0, k, 90)
+    X = rng.normal(size=(90, 3)) + 1.5 * np.eye(k, 3)[y]
+    w = rng.uniform(0.1, 3.0, 90)
+    clf = LogitRegularizedClassifier(regularizer=regularizer, alpha=0.2).fit(X, y, w)
+    plain = LogitRegularizedClassifier(regularizer=regularizer, alpha=0.2).fit(X, y)
+    assert not np.allclose(clf.coef_, plain.coef_, atol=1e-6)
+    Xa = np.hstack([X, np.ones((90, 1))])
+    wn = w / w.sum()
+    if k == 2:
+        from scipy.optimize import lsq_linear
+
+        s = np.where(y == 1, 1.0, -1.0)
+        t = s * clf.decision_function(X)
+        f1 = 2 * t if regularizer == "quadratic" else 0.5 * np.sign(t)
+        kink = (np.abs(t) < 1e-12) if regularizer == "maxsup" else np.zeros(90, bool)
+        V = (s[:, None] * Xa) * wn[:, None]
+        g = V[~kink].T @ (-0.8 * special.expit(-t[~kink]) + 0.2 * f1[~kink])
+        if kink.any():
+            # samples on the kink: best subgradient l'(0) in [-0.4 - 0.1, -0.4 + 0.1]
+            fit = lsq_linear(V[kink].T, -g, bounds=(-0.5, -0.3))
+            g = g + V[kink].T @ fit.x
+    else:
+        Z = clf.decision_function(X)
+        G = 0.8 * (special.softmax(Z, axis=1) - np.eye(k)[y]) + 0.2 * 2 * Z
+        g = Xa.T @ (wn[:, None] * G)
+    # solver tolerance 1e-10 on the same objective (MaxSup: distance of 0 to the
+    # subdifferential, kink samples at |t| < 1e-12 given their best subgradient)
+    assert np.linalg.norm(g) < 1e-9
+
+
+def test_unit_weights_are_the_unweighted_fit_bit_for_bit():
+    X, y, _ = _binary(11)
+    a = LogitRegularizedClassifier().fit(X, y, sample_weight=np.full(len(y), 2.5))
+    b = LogitRegularizedClassifier().fit(X, y)
+    assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
+    with pytest.raises(InvalidParameterError, match="non-zero"):
+        LogitRegularizedClassifier().fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(InvalidParameterError, match="solver='newton'"):
+        LogitRegularizedClassifier(solver="gd").fit(X, y, sample_weight=np.arange(len(y)) % 3)

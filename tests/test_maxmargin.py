@@ -250,3 +250,181 @@ def test_unregularized_mle_no_overflow_on_extreme_logits():
     U = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]) * 1e3
     res = unregularized_mle(U)
     assert res.gradient_norm <= 1e-10
+
+
+# ------------------------------------------------------------------------ certified fast routes
+
+#: The fast routes are accepted only at this KKT residual (max_margin.CERTIFY_TOL); the
+#: active-set solve is one Cholesky with refinement, ~1e-14 measured on these sizes.
+CERT_TOL = 1e-12
+#: Two exact solvers (clarabel + QR polish vs Cholesky on the support) of one strictly
+#: convex QP: the unique optimum agrees to rounding x condition number, ~1e-13 here.
+EXACT_TOL = 1e-9
+
+
+def _paper_like(n, d, sigma_f, seed):
+    return binary_signal_noise(n, d, sigma_f=sigma_f, seed=seed).u
+
+
+@pytest.mark.parametrize("method, n, d, sigma_f", [
+    (m, *case) for m in ("ipm", "active_set", "auto") for case in ((60, 40, 0.5), (80, 50, 0.0))
+] + [("active_set", 200, 10, 0.3), ("auto", 200, 10, 0.3)])  # N >> d: the liblinear route
+def test_fast_routes_certified_and_agree_with_clarabel(method, n, d, sigma_f):
+    U = _paper_like(n, d, sigma_f, seed=n + d)
+    fast = max_margin_direction(U, method=method)
+    ref = max_margin_direction(U, method="dual")
+    # The certificate is recomputed here from the returned (S, a), not read back.
+    t = U @ fast.weights
+    assert t.min() >= 1 - CERT_TOL
+    assert fast.dual.min() >= 0.0
+    assert np.linalg.norm(fast.weights - U.T @ fast.dual) <= CERT_TOL * np.linalg.norm(fast.weights)
+    assert np.sum(np.abs(fast.dual * (t - 1))) <= CERT_TOL * fast.dual.sum()
+    assert fast.method in ("ipm", "active_set")  # certified: no clarabel fallback
+    np.testing.assert_allclose(fast.weights, ref.weights, rtol=EXACT_TOL, atol=0)
+    np.testing.assert_array_equal(fast.support, ref.support)
+
+
+def test_fast_route_matches_libsvm():
+    """Independent of clarabel: libsvm's SVC (SMO, C=1e10) on the symmetrised data."""
+    U = _paper_like(40, 12, 0.5, seed=11)
+    svc = SVC(kernel="linear", C=1e10, tol=1e-10).fit(np.vstack([U, -U]),
+                                                        np.r_[np.ones(40), -np.ones(40)])
+    w = svc.coef_.ravel()
+    res = max_margin_direction(U, method="ipm")
+    assert res.method == "ipm"
+    assert res.direction @ (w / np.linalg.norm(w)) >= 1 - SVC_COS_TOL
+
+
+def test_interior_point_solves_a_known_dual():
+    # Independent closed form: for orthogonal u_i the dual decouples, a_i = 1/|u_i|^2.
+    from numerics.solve.dense_qp import nonneg_dual_ipm
+
+    H = np.diag([1.0, 4.0, 0.25])
+    res = nonneg_dual_ipm(H, tol=1e-12)
+    assert res.converged
+    # Mehrotra stops at a normalised gap <= 1e-12; a_i = 1/h_i + O(gap/h_i).
+    np.testing.assert_allclose(res.a, [1.0, 0.25, 4.0], rtol=1e-10)
+
+
+def test_fallback_to_clarabel_when_not_certified(monkeypatch):
+    import numerics.solve.active_set as active_set
+    import numerics.solve.dense_qp as dense_qp
+
+    U = _paper_like(50, 30, 0.5, seed=3)
+    ref = max_margin_direction(U, method="dual")
+    # Force both fast routes to fail: the active-set rounds find no fixed point and the
+    # interior point never converges.
+    monkeypatch.setattr(active_set, "primal_dual_active_set", lambda *a, **k: None)
+    monkeypatch.setattr(dense_qp, "nonneg_dual_ipm",
+                        lambda H, **k: dense_qp.DualIPMResult(np.ones(len(H)), np.ones(len(H)),
+                                                              1, False))
+    res = max_margin_direction(U)
+    assert res.method == "dual" and res.status in ("Solved", "AlmostSolved")
+    np.testing.assert_allclose(res.weights, ref.weights, rtol=0, atol=0)
+
+
+def test_certificate_threshold_forces_fallback():
+    # certify below any attainable residual: the fast answer must be refused.
+    U = _paper_like(50, 30, 0.5, seed=4)
+    res = max_margin_direction(U, certify=1e-300)
+    assert res.method == "dual"
+    assert res.kkt_residual <= KKT_TOL
+
+
+def test_fast_routes_reject_non_separable():
+    rng = np.random.default_rng(5)
+    U = rng.standard_normal((60, 5))  # N >> 2d: separable with probability ~1e-10
+    assert not is_linearly_separable(U)
+    with pytest.raises(InvalidParameterError, match=r"N=60 samples, dimension 5"):
+        max_margin_direction(U)
+
+
+def test_fast_routes_scale_free():
+    U = _paper_like(60, 40, 0.5, seed=6)
+    a = max_margin_direction(U)
+    b = max_margin_direction(1e-6 * U)
+    assert b.method == a.method
+    # Homogeneity: S(cU) = S(U)/c exactly in exact arithmetic; rounding only.
+    np.testing.assert_allclose(b.weights * 1e-6, a.weights, rtol=1e-9)
+
+
+# ------------------------------------------------------------------------ structured multiclass
+
+
+def test_kesler_structure_gram_matches_explicit_vectors():
+    from numerics.solve.multiclass_active_set import KeslerStructure
+
+    rng = np.random.default_rng(2)
+    n, d, k = 7, 3, 4
+    X, y = rng.standard_normal((n, d)), rng.integers(0, k, n)
+    ks = KeslerStructure(X, y, k)
+    V = kesler_vectors(X, y, k)  # rows (i, j != y_i) in increasing j
+    flat = np.array([i * k + j for i in range(n) for j in range(k) if j != y[i]])
+    # Same products summed in another order: float64 rounding only.
+    np.testing.assert_allclose(ks.gram(flat), V @ V.T, rtol=1e-12, atol=1e-12)
+    a = rng.uniform(0, 1, len(flat))
+    np.testing.assert_allclose(ks.weights(flat, a).ravel(), V.T @ a, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n, d, k, bias", [(40, 14, 3, False), (60, 20, 5, True),
+                                           (30, 25, 4, True)])
+def test_structured_multiclass_matches_kesler_clarabel(n, d, k, bias):
+    ds = multiclass_signal_noise(n, d, k, sigma_f=0.3, sigma_n=1.0, mean_scale=0.5, seed=n)
+    X = np.column_stack([ds.X, np.ones(n)]) if bias else ds.X
+    fast = multiclass_max_margin(X, ds.y, k, method="active_set")
+    ref = multiclass_max_margin(X, ds.y, k, method="dual")  # explicit Kesler vectors
+    assert fast.method == "structured" and fast.binary is None
+    assert fast.kkt_residual <= CERT_TOL
+    F = X @ fast.W.T
+    rel = F[np.arange(n), ds.y][:, None] - F
+    rel[np.arange(n), ds.y] = np.inf
+    assert rel.min() >= 1 - CERT_TOL  # recomputed primal feasibility
+    np.testing.assert_allclose(fast.W, ref.W, rtol=EXACT_TOL, atol=EXACT_TOL * np.abs(ref.W).max())
+    np.testing.assert_allclose(fast.dual, ref.dual, atol=EXACT_TOL * ref.dual.max())
+    assert fast.margin == pytest.approx(ref.margin, rel=EXACT_TOL)
+
+
+def test_structured_multiclass_fallback(monkeypatch):
+    import numerics.solve.multiclass_max_margin as mmm
+
+    ds = multiclass_signal_noise(30, 6, 3, sigma_f=0.1, sigma_n=0.3, seed=2)
+    monkeypatch.setattr(mmm, "structured_max_margin", lambda X, y, k: None)
+    res = multiclass_max_margin(ds.X, ds.y, 3, method="active_set")
+    assert res.method != "structured" and res.binary is not None
+    assert res.kkt_residual <= KKT_TOL
+
+
+def test_structured_multiclass_degenerate_support_falls_back():
+    # sigma_f = 0, N = 40 points in d = 6: the noise part is not separable, so every
+    # constraint ties at the optimum (80 active in 18 dimensions) and H_AA is singular:
+    # the active-set solve refuses and the Kesler QP answers.
+    ds = multiclass_signal_noise(40, 6, 3, sigma_f=0.0, sigma_n=1.0, mean_scale=0.5, seed=40)
+    res = multiclass_max_margin(ds.X, ds.y, 3, method="active_set")
+    assert res.method != "structured"
+    assert res.kkt_residual <= KKT_TOL
+
+
+def test_warm_start_from_a_neighbouring_sweep_point():
+    # Common random numbers along sigma_n (B10's sweep): the previous support is a guess
+    # the exact active-set rounds correct; the answer must equal the cold solve's.
+    prev = max_margin_direction(binary_signal_noise(120, 80, sigma_f=0.5, sigma_n=1.0,
+                                                    seed=9).u)
+    U = binary_signal_noise(120, 80, sigma_f=0.5, sigma_n=1.2, seed=9).u
+    warm = max_margin_direction(U, warm_start=prev)
+    cold = max_margin_direction(U, method="dual")
+    assert warm.method == "warm" and warm.kkt_residual <= CERT_TOL
+    np.testing.assert_allclose(warm.weights, cold.weights, rtol=EXACT_TOL, atol=0)
+    with pytest.raises(InvalidParameterError, match="'warm_start'.*shape"):
+        max_margin_direction(U, warm_start=np.ones(3, dtype=bool))
+
+
+def test_multiclass_auto_route_by_size(monkeypatch):
+    import numerics.solve.multiclass_max_margin as mmm
+
+    ds = multiclass_signal_noise(30, 8, 3, sigma_f=0.1, sigma_n=0.3, seed=3)
+    small = multiclass_max_margin(ds.X, ds.y, 3)
+    assert small.method != "structured"  # 60 constraints: the explicit Kesler problem
+    monkeypatch.setattr(mmm, "KESLER_MAX", 10)
+    big = multiclass_max_margin(ds.X, ds.y, 3)
+    assert big.method == "structured"
+    np.testing.assert_allclose(big.W, small.W, rtol=EXACT_TOL, atol=EXACT_TOL * np.abs(small.W).max())

@@ -176,3 +176,27 @@ def test_experiment_signs_on_data():
     assert out["maxsup"]["extra_down"] == 0
     assert all(out[m]["full_down"] == 0 for m in maxsup_numeric.METHODS)
     assert all(0.5 < out[m]["acc"] <= 1 for m in maxsup_numeric.METHODS)
+
+
+# --- the tie-set subgradient of max (compiled functions, gradient descent) -------------
+
+def test_compiled_maxsup_gradient_at_a_three_way_tie():
+    grads = compile_multiclass("maxsup", 3).grad
+    g = np.array([gk(0.0, 0.0, 0.0, 0.2) for gk in grads])
+    # (1-a)(1/3 - [j = 0]) + a (1/3 - 1/3): -0.8*2/3, 0.8/3, 0.8/3, each to 1 ulp; the
+    # sum is 0 up to the rounding of softmax - onehot (2 ulps of 0.5, ~2e-16).
+    np.testing.assert_allclose(g, [-0.8 * 2 / 3, 0.8 / 3, 0.8 / 3], rtol=1e-15)
+    assert abs(g.sum()) <= 4e-16
+
+
+def test_maxsup_gradient_descent_keeps_the_class_sum_of_weights():
+    from numerics.solve.multiclass import gradient_descent_multiclass
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    y = np.arange(30) % 3
+    sol = gradient_descent_multiclass(X, y, "maxsup", 0.2, n_classes=3, lr=0.5, epochs=40)
+    # sum_k of every gradient is 0 (a subgradient of a shift-invariant loss): from W = 0
+    # the class sums stay 0 up to rounding of 40 steps of O(1) updates.
+    np.testing.assert_allclose(sol.coef.sum(axis=0), 0.0, atol=1e-13)
+    np.testing.assert_allclose(sol.intercept.sum(), 0.0, atol=1e-13)

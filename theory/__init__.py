@@ -4,7 +4,7 @@ Public API::
 
     Regularizer, from_expression, get_regularizer, list_regularizers,
     quadratic, label_smoothing, maxsup, confidence_penalty,
-    derive_binary, derive_multiclass, properties,
+    derive_binary, derive_multiclass, properties, global_target, global_minimum,
     T, ALPHA, G, logit_symbols, Softplus, Sigmoid, LogSumExp, to_elementary
 
 See docs/theory.md §1 (binary) and §4 (multiclass).
@@ -28,6 +28,8 @@ _LAZY = {
                    "from_expression", "get_regularizer", "label_smoothing",
                    "list_regularizers", "logit_symbols", "maxsup", "quadratic"),
     "._summary": ("properties",),
+    "._hypotheses": ("global_target",),
+    "._global_min": ("GlobalMinimum", "global_minimum"),
 }
 _WHERE = {name: (module, name) for module, names in _LAZY.items() for name in names}
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), _WHERE)
@@ -40,7 +42,8 @@ __all__ = [
     "ConvergenceError", "CollapsedMinimizerError",
     "check_convex", "check_convex_multiclass", "check_even", "check_symmetric",
     "confidence_penalty", "cross_entropy", "derive_binary", "derive_multiclass",
-    "finite_minimum", "from_expression", "get_regularizer", "label_smoothing",
+    "finite_minimum", "from_expression", "get_regularizer", "global_minimum",
+    "global_target", "GlobalMinimum", "label_smoothing",
     "list_regularizers", "logit_symbols", "maxsup", "properties", "quadratic",
     "to_elementary",
 ]

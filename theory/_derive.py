@@ -17,14 +17,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import mpmath
 import sympy as sp
 
 from theory._cache import disk_cached
 from theory._budget import simplify_or_keep, within_budget
 from core.errors import InvalidParameterError
-from theory._functions import Softplus, to_elementary
-from theory._properties import Property, check_convex, check_even
+from theory._functions import Softplus
+from theory._properties import Property
 from theory._registry import ALPHA, T, Regularizer, get_regularizer
 from theory._solve import closed_form_inverse, drop_dirac, one_sided_limit
 
@@ -117,70 +116,9 @@ def derive_binary(regularizer) -> BinaryDerivation:
 
 
 def finite_minimum(regularizer) -> Property:
-    r"""Does :math:`\ell` have a finite global minimiser for every
-    :math:`\alpha \in (0, \alpha_{max})`?
+    r"""Does :math:`\ell` attain a finite global minimum for every
+    :math:`\alpha \in (0, \alpha_{max})`? Decided by :func:`theory._hypotheses.finite_minimum`
+    (proof, witness or "unknown"; docs/theory.md §1)."""
+    from theory._hypotheses import finite_minimum as decide
 
-    Proof route: ``f`` even and convex gives :math:`f' \ge 0` on ``t > 0``, so
-    :math:`\alpha(t) \in (0, 1]` is continuous from :math:`\alpha(0^+)` to
-    :math:`\lim_{t\to\infty}\alpha(t) = 0`: the convex :math:`\ell` has a stationary point.
-    Otherwise: limits of :math:`\ell` at :math:`\pm\infty` and a 30-digit grid search.
-    """
-    d = derive_binary(regularizer)
-    convex = check_convex(d.f, T)
-    even = check_even(d.f, T)
-    if convex.value and even.value and d.alpha_at_infinity == 0:
-        return Property(True, "proved",
-                        f"f even and convex, alpha(t) runs from alpha(0+)={d.alpha_max} "
-                        f"to 0 as t -> oo: a stationary point exists for every alpha")
-    mono = _alpha_monotone(d)
-    if even.value and d.alpha_at_infinity == 0 and mono is not None:
-        return Property(True, "numeric",
-                        f"f even; alpha(t) > 0 strictly decreasing to 0 and f' - l_CE' > 0 on "
-                        f"{mono} log-spaced points in [1e-6, 1e4] (30 digits): l' changes sign "
-                        f"once on t > 0 at t*, and l(-t) > l(t)")
-    for a in (sp.Rational(1, 100), sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10)):
-        la = d.loss.subs(ALPHA, a)
-        tails = []
-        for end in (sp.oo, -sp.oo):
-            lim = one_sided_limit(la, T, end, "-" if end == sp.oo else "+")
-            if lim == -sp.oo or (lim.is_number and lim.is_extended_real and lim < -1e100):
-                return Property(False, "counterexample",
-                                f"loss -> -oo as t -> {end} at alpha={a}: unbounded below")
-            if lim.is_number and lim.is_finite:
-                with mpmath.workdps(30):
-                    tails.append((end, mpmath.mpf(str(sp.N(lim, 30)))))
-        fn = sp.lambdify(T, to_elementary(la), "mpmath")
-        grid = sorted({s * x for x in _LOG_GRID for s in (-1, 1)})
-        with mpmath.workdps(30):
-            values = [fn(x) for x in grid]
-            k = min(range(len(values)), key=lambda i: values[i])
-            stuck = [(end, lim) for end, lim in tails if values[k] >= lim - mpmath.mpf(10) ** -20]
-        for end, lim in stuck:
-            # The infimum is the tail limit and is not attained at any finite t.
-            return Property(False, "counterexample",
-                            f"at alpha={a} inf loss = {mpmath.nstr(lim, 8)} is the limit "
-                            f"t -> {end}, not attained at any finite t")
-        if k in (0, len(values) - 1):
-            return Property(False, "counterexample",
-                            f"at alpha={a} the loss keeps decreasing to t={mpmath.nstr(grid[k], 4)}: "
-                            f"no finite minimiser in [-1e4, 1e4]")
-    return Property(True, "numeric",
-                    "interior global minimum on a log grid in [-1e4, 1e4] for "
-                    "alpha in {0.01, 0.1, 0.5, 0.9}, loss bounded below at +-oo")
-
-
-_LOG_GRID = [mpmath.mpf(10) ** (mpmath.mpf(k) / 40 - 6) for k in range(0, 401)]
-
-
-def _alpha_monotone(d: BinaryDerivation):
-    """Number of grid points if alpha(t) > 0 decreases strictly and f' - l_CE' > 0, else None."""
-    fa = sp.lambdify(T, to_elementary(d.alpha_of_target), "mpmath")
-    gap = sp.lambdify(T, to_elementary(sp.diff(d.f, T) - sp.diff(cross_entropy(T), T)), "mpmath")
-    with mpmath.workdps(30):
-        prev = None
-        for x in _LOG_GRID:
-            a = fa(x)
-            if not (a > 0) or (prev is not None and not a < prev) or not gap(x) > 0:
-                return None
-            prev = a
-    return len(_LOG_GRID)
+    return decide(regularizer)

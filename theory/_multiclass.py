@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from theory._cache import disk_cached
-from theory._budget import simplify_or_keep
+from theory._budget import simplify_or_keep, within_budget
 from core.errors import InvalidParameterError
 from core.validation import check_classes
 from theory._functions import LogSumExp, Softplus, to_elementary
@@ -120,12 +120,7 @@ def derive_multiclass(regularizer, k: int) -> MulticlassDerivation:
     if df_dm == 0:
         mean, shift_inv = sp.S.Zero, True
     else:
-        sols = sp.solve(df_dm, M)
-        if len(sols) != 1:
-            raise InvalidParameterError(
-                f"cannot reduce the multiclass form of {reg.name!r} to its gap: "
-                f"df/dm = 0 has solutions {sols}")
-        mean, shift_inv = sp.simplify(sols[0]), False
+        mean, shift_inv = _mean_of_gap(reg, f_red, df_dm), False
     q_high, q_low = high.subs(M, mean), low.subs(M, mean)
 
     gap_loss = _reduce(loss, z, q_high, q_low)
@@ -136,9 +131,55 @@ def derive_multiclass(regularizer, k: int) -> MulticlassDerivation:
     gap_loss, dgap = gap_loss.subs(_GP, G), dpos.subs(_GP, G)
     q_high, q_low = q_high.subs(_GP, G), q_low.subs(_GP, G)
     alpha_max = one_sided_limit(alpha_g, G, 0, "+")
-    closed = closed_form_inverse(alpha_g, G, scales=(1, k))
+    if reg.source:
+        # a user form's closed gap is a bonus: never an unbounded search (a cubic's
+        # Cardano mean makes SymPy's simplification run for minutes)
+        closed = within_budget(closed_form_inverse, alpha_g, G, scales=(1, k), fallback=None)
+    else:
+        closed = closed_form_inverse(alpha_g, G, scales=(1, k))
     return MulticlassDerivation(reg, k, loss, mean, shift_inv, gap_loss, dgap, d2gap,
                                 alpha_g, closed, q_high, q_low, alpha_max)
+
+
+#: Gaps at which candidate means m(g) are compared (40 digits).
+_PROBE_GAPS = (sp.Rational(1, 3), sp.Integer(1), sp.Integer(4))
+
+
+def _mean_of_gap(reg, f_red, df_dm):
+    r"""The mean :math:`m^*(g) = \arg\min_m f(q_{high}, q_{low})` among SymPy's roots of
+    :math:`\partial f/\partial m = 0`: complex roots are dropped (imaginary part above
+    :math:`10^{-30}` at the probe gaps), and of the real ones the root with the smallest
+    :math:`f` at every probe gap is kept. No real root, or no root best at every probe,
+    is reported as "unknown" (an error naming the real roots only)."""
+    try:
+        sols = within_budget(sp.solve, df_dm, M, fallback=None)
+    except (NotImplementedError, ValueError, TypeError):
+        sols = None
+    if sols is None:
+        raise InvalidParameterError(
+            f"the multiclass form of {reg.name!r}: SymPy could not solve df/dm = 0 for the "
+            "mean m(g) of the symmetric target; the multiclass target is unknown")
+    real = [s for s in sols if all(_is_real_at(s, g) for g in _PROBE_GAPS)]
+    if not real:
+        raise InvalidParameterError(
+            f"the multiclass form of {reg.name!r}: df/dm = 0 has no real root m(g) that "
+            f"SymPy can express ({len(sols)} complex); the multiclass target is unknown")
+    best = [min(real, key=lambda s: _value_at(f_red, s, g)) for g in _PROBE_GAPS]
+    if any(b is not best[0] for b in best):
+        raise InvalidParameterError(
+            f"the multiclass form of {reg.name!r}: the real roots m(g) = "
+            f"{', '.join(sp.sstr(sp.nsimplify(r)) for r in real)} of df/dm = 0 trade "
+            "places as the minimiser of f over m; the multiclass target is unknown")
+    return sp.simplify(sp.re(best[0]) if best[0].has(sp.I) else best[0])
+
+
+def _is_real_at(sol, g):
+    value = sp.N(sol.subs(_GP, g), 40)
+    return abs(sp.im(value)) < sp.Float(10) ** -30
+
+
+def _value_at(f_red, sol, g):
+    return sp.re(sp.N(to_elementary(f_red.subs(M, sol).subs(_GP, g)), 40))
 
 
 def _tidy(expr):

@@ -31,7 +31,7 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_INT_DIGITS = 30
 MAX_EXPONENT = 1000
-#: Exponential towers such as exp(exp(exp(t))) overflow any float at |t| ~ 10 and drive
+#: Exponential towers such as exp(exp(exp(t))) overflow any float at ``|t| ~ 10`` and drive
 #: 30-digit analysis into numbers with astronomically many digits: allow two levels.
 MAX_EXP_NESTING = 2
 

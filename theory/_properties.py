@@ -13,6 +13,7 @@ imports NumPy.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -161,6 +162,7 @@ def curvature_sign(expr, syms) -> str:
     return "unknown"
 
 
+@functools.lru_cache(maxsize=256)
 def check_convex(f, t) -> Property:
     r"""Is :math:`f` convex on :math:`\mathbb{R}`? DCP rules, then :math:`f'' \ge 0`
     symbolically, then second differences at 30 digits (counterexample if negative)."""

@@ -32,6 +32,7 @@ from core.validation import check_alpha
 
 from numerics.compile._generated import UncacheableError, generated_cache, load
 from numerics.compile._stationary import stationary_point
+from numerics.asymptotics._params import as_regularizer
 
 __all__ = ["CompiledLoss", "compiled_loss", "prox", "mp_prox", "loss_target"]
 
@@ -56,6 +57,8 @@ class CompiledLoss:
     mp_dloss: Callable
     mp_d2loss: Callable
     kink: tuple | None
+    #: minimiser t* of l (bounds the prox when l' overflows); None if not computed
+    target: float | None = None
 
     @property
     def smooth(self) -> bool:
@@ -131,6 +134,7 @@ def loss_target(regularizer, alpha: float) -> tuple:
     r"""Target :math:`t^*(\alpha) = \arg\min_t \ell(t)` and curvature :math:`\ell''(t^*)`
     (1.0 for a non-smooth loss), as :meth:`numerics.CompiledBinary.target` computes them
     (same functions, same root finder)."""
+    regularizer = as_regularizer(regularizer)
     d1, d2, mp1, _, _, target = _lambdified(regularizer)
     if target is None:
         from numerics.compile.compiled import compile_binary
@@ -145,8 +149,8 @@ def loss_target(regularizer, alpha: float) -> tuple:
 
 
 def compiled_loss(regularizer, alpha: float) -> CompiledLoss:
-    r"""Compile the loss of ``regularizer`` (name, :class:`theory.Regularizer` or
-    ``"square"``) at ``alpha`` and check that it is convex with a kink only at 0.
+    r"""Compile the loss of ``regularizer`` (name, :class:`theory.Regularizer`, binary
+    expression string or ``"square"``) at ``alpha`` and check that it is convex with a kink only at 0.
 
     Raises
     ------
@@ -154,7 +158,7 @@ def compiled_loss(regularizer, alpha: float) -> CompiledLoss:
         If :math:`\ell'' < 0` somewhere on :math:`[-60, 60]` (e.g. the confidence
         penalty at large :math:`\alpha`): the CGMT fixed point needs a convex loss.
     """
-    key = regularizer if isinstance(regularizer, str) else regularizer
+    key = as_regularizer(regularizer)   # a name, a Regularizer, or an expression string
     d1, d2, mp1, mp2, kink_fns, _ = _lambdified(key)
     a = float(alpha)
     name = key if isinstance(key, str) else key.name
@@ -177,7 +181,11 @@ def compiled_loss(regularizer, alpha: float) -> CompiledLoss:
                 f"(l'(0-)={lo:.3g}, l'(0+)={hi:.3g}): the minimiser is w=0 and the accuracy "
                 "is undefined; use a smaller alpha")
         kink = (lo, hi)
-    return CompiledLoss(name, a, d1, d2, mp1, mp2, kink)
+    target = None
+    if not is_square(key) and not isinstance(key, str):
+        # user forms only: the built-ins' l' never overflows on the quadrature nodes
+        target = loss_target(key, a)[0] if a > 0 else None
+    return CompiledLoss(name, a, d1, d2, mp1, mp2, kink, target)
 
 
 def prox(loss: CompiledLoss, x, gamma: float, *, tol=1e-14, max_iter=400) -> np.ndarray:
@@ -188,7 +196,14 @@ def prox(loss: CompiledLoss, x, gamma: float, *, tol=1e-14, max_iter=400) -> np.
     >>> np.round(p, 12).tolist()
     [0.5, 2.0]
     """
-    x = np.asarray(x, dtype=float)
+    # l' of a fast-growing f (cosh, exp) overflows at the far Gauss-Hermite nodes: the
+    # bracket then falls back to the target (below) and inf/nan Newton steps are
+    # rejected by the bracket test, so the float warnings carry no information.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _prox(loss, np.asarray(x, dtype=float), gamma, tol, max_iter)
+
+
+def _prox(loss, x, gamma, tol, max_iter):
     a = loss.alpha
     out = np.zeros_like(x)
     active = np.ones(x.shape, dtype=bool)
@@ -203,9 +218,14 @@ def prox(loss: CompiledLoss, x, gamma: float, *, tol=1e-14, max_iter=400) -> np.
     xa = x[active]
     g0 = loss.dloss(xa, a)
     e1, e2 = xa, xa - gamma * g0
+    if loss.target is not None and not np.all(np.isfinite(e2)):
+        # l' overflowed: the prox of a convex l lies between x and the minimiser t*
+        # (v + gamma l'(v) - x is <= 0 at min(x, t*) and >= 0 at max(x, t*))
+        e2 = np.where(np.isfinite(e2), e2, loss.target)
     lo = np.maximum(np.minimum(e1, e2), lo_clip[active])
     hi = np.minimum(np.maximum(e1, e2), hi_clip[active])
     v = np.clip(xa - gamma * g0 / (1.0 + gamma * loss.d2loss(xa, a)), lo, hi)
+    v = np.where(np.isfinite(v), v, 0.5 * (lo + hi))   # inf/inf Newton start: bisect
     scale = 1.0 + np.abs(xa)
     width = hi - lo
     for _ in range(max_iter):

@@ -8,7 +8,7 @@ import numbers
 
 from core.errors import InvalidParameterError, InvalidTypeError
 
-__all__ = ["real", "check_kappa", "check_lam"]
+__all__ = ["real", "check_kappa", "check_lam", "as_regularizer", "regularizer_label"]
 
 
 def real(value, name, caller):
@@ -41,3 +41,28 @@ def check_lam(lam, caller, *, upper=1.0):
     return v
 
 
+
+
+def as_regularizer(regularizer):
+    r"""A regulariser for the theory: a built-in name or ``"square"`` (kept as the string,
+    so a warm cache answers without SymPy), a :class:`theory.Regularizer`, or a binary
+    expression such as ``"t**4 + t**2"`` (anything that is not a plain name), parsed by
+    :func:`theory.from_expression` (docs/theory.md §1: even, checked)."""
+    if isinstance(regularizer, str) and not regularizer.isidentifier():
+        from theory import from_expression
+
+        return from_expression(regularizer)
+    if not isinstance(regularizer, str):
+        from theory import Regularizer
+
+        if not isinstance(regularizer, Regularizer):
+            raise InvalidTypeError(
+                "A regulariser must be a name, an expression string or a "
+                f"theory.Regularizer. Got {regularizer!r} instead.")
+    return regularizer
+
+
+def regularizer_label(regularizer, original) -> str:
+    """The name a prediction reports: the string the caller gave (a name or an expression),
+    else the :class:`theory.Regularizer`'s name."""
+    return original if isinstance(original, str) else regularizer.name

@@ -13,7 +13,8 @@ from core.validation import check_alpha
 from numerics.asymptotics._certify import certify as _certify
 from numerics.asymptotics._fixed_point import solve_fixed_point
 from numerics.asymptotics._loss import compiled_loss, is_square
-from numerics.asymptotics._params import check_kappa, check_lam
+from numerics.asymptotics._params import (as_regularizer, check_kappa, check_lam,
+                                          regularizer_label)
 from numerics.asymptotics._separability import separability_threshold
 from numerics.models.accuracy import isotropic_accuracy
 
@@ -54,8 +55,9 @@ def predict(regularizer, alpha, lam, kappa, *, certify: bool = True) -> Predicti
     Parameters
     ----------
     regularizer : str or theory.Regularizer
-        A registered regulariser, or ``"square"`` for the pure square loss
-        :math:`(t-1)^2` (then ``alpha`` is not used).
+        A registered regulariser, ``"square"`` for the pure square loss
+        :math:`(t-1)^2` (then ``alpha`` is not used), a :class:`theory.Regularizer`, or a
+        binary expression such as ``"log(cosh(t))"`` (:func:`theory.from_expression`).
     alpha : float in [0, 1)
     lam : float
         :math:`\lambda = d/N`, in :math:`(0, 1)` for :math:`\alpha > 0`, in
@@ -72,6 +74,7 @@ def predict(regularizer, alpha, lam, kappa, *, certify: bool = True) -> Predicti
     True
     """
     caller = "predict"
+    original, regularizer = regularizer, as_regularizer(regularizer)
     kappa = check_kappa(kappa, caller)
     lam = check_lam(lam, caller)
     square = is_square(regularizer)
@@ -86,6 +89,6 @@ def predict(regularizer, alpha, lam, kappa, *, certify: bool = True) -> Predicti
     mu, a, gamma, r, path = solve_fixed_point(regularizer, alpha, lam, kappa)
     rho = mu / math.hypot(mu, a)
     cert = _certify(loss, mu, a, gamma, lam, kappa) if certify else None
-    name = regularizer if isinstance(regularizer, str) else regularizer.name
+    name = regularizer_label(regularizer, original)
     return Prediction(name, alpha, lam, kappa, isotropic_accuracy(rho, kappa), rho, mu, a,
                       gamma, lam_sep, float(np.max(np.abs(r))), tuple(path), cert)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["binomial_interval", "seeds", "mean_and_sem"]
+__all__ = ["binomial_interval", "seeds", "mean_and_sem", "admissible_alpha"]
 
 
 def binomial_interval(successes: int, trials: int, z: float = 3.0):
@@ -34,3 +34,22 @@ def mean_and_sem(values):
     if arr.size < 2:
         return float(arr.mean()), float("nan")
     return float(arr.mean()), float(arr.std(ddof=1) / math.sqrt(arr.size))
+
+
+def admissible_alpha(regularizer, alpha: float) -> float:
+    r"""The strength a check uses for a user's ``regularizer`` (a ``theory.Regularizer``;
+    None: the built-in check, ``alpha`` unchanged).
+
+    A kink of ``f`` at 0 bounds the strengths with a positive target: :math:`t^* > 0` iff
+    :math:`\alpha < \alpha_{max} = \alpha(0^+)` (docs/theory.md §1; MaxSup: 1/2,
+    :math:`t^2 + |t|`: 1/3); beyond it the minimiser is :math:`S = 0` and no claim about
+    :math:`\alpha > 0` is meant. A check's ``alpha >= alpha_max`` is therefore mapped to
+    ``alpha * alpha_max``, inside :math:`(0, \alpha_{max})` and in the same relative place.
+    """
+    if regularizer is None:
+        return alpha
+    from theory import derive_binary
+
+    amax = derive_binary(regularizer).alpha_max
+    amax = float(amax) if getattr(amax, "is_number", False) else 1.0
+    return alpha if alpha < amax else alpha * amax

@@ -33,7 +33,7 @@ from numerics.models.signal_noise import binary_signal_noise
 from numerics.solve.max_margin import max_margin_direction
 from numerics.solve.separability import cover_probability, is_linearly_separable
 from numerics.solve.binary import minimize_binary
-from numerics.claims._common import mean_and_sem, seeds
+from numerics.claims._common import admissible_alpha, mean_and_sem, seeds
 from numerics.claims.threshold import cover_outside, cover_perfect_probability, expected_regularised_hits, half_crossing, perfect_fraction, regularised_solver, unregularised_perfect
 
 __all__ = ["A0_SIZES", "A1_SIZES", "A2_SIZES", "A3_SIZES", "A4_SIZES", "A5_SIZES",
@@ -170,11 +170,15 @@ def gap_trend(rows, ds, *, z: float = 2.0) -> dict:
 
 
 @register("A1", "CGMT fixed point predicts the proportional-limit accuracy")
-def check_a1(full: bool = False) -> CheckResult:
+def check_a1(full: bool = False, regularizer=None) -> CheckResult:
     r"""A1 at ``A1_SIZES``; ``data["A1_convergence"]``: per ``ds`` the mean gap ``gaps``
-    and the mean standard error ``mean_se`` of the simulations."""
+    and the mean standard error ``mean_se`` of the simulations. With ``regularizer`` (a
+    ``theory.Regularizer``) the grid's regularisers are that one alone, at alpha 0.05 and
+    the grid's alphas."""
     cfg = A1_SIZES["full" if full else "default"]
-    rows = a1_table(cfg)
+    if regularizer is not None:
+        cfg = dict(cfg, regs=(regularizer,), alphas=tuple(sorted({0.05, *cfg["alphas"]})))
+    rows = [(getattr(r[0], "name", r[0]),) + tuple(r[1:]) for r in a1_table(cfg)]
     d_max = cfg["ds"][-1]
     big = [r for r in rows if r[4] == d_max]
     z = [abs(r[6] - r[5]) / r[7] for r in big]
@@ -333,17 +337,20 @@ def benefit_curves(lam, alpha, sigma_f, sigma_ns, regularizer="quadratic"):
 
 
 @register("A4", "analytic B10 benefit diagram (regularised vs max-margin) over simulations")
-def check_a4(full: bool = False) -> CheckResult:
+def check_a4(full: bool = False, regularizer=None) -> CheckResult:
     r"""A4 at ``A4_SIZES``; ``data["A4_benefit"]``: per sigma_f the theory (``reg_acc``,
     crossing ``star``, max-margin accuracy ``mm_theory`` on ``theory_sigma_ns``) and the
-    simulated ``sims`` rows (sigma_n, reg mean, reg SE, max-margin mean, max-margin SE)."""
+    simulated ``sims`` rows (sigma_n, reg mean, reg SE, max-margin mean, max-margin SE).
+    The regularised side uses the quadratic built-in or ``regularizer`` (a
+    ``theory.Regularizer``)."""
+    reg_f = "quadratic" if regularizer is None else regularizer
     s = A4_SIZES["full" if full else "default"]
-    lam, alpha = 0.7, 0.4
+    lam, alpha = 0.7, admissible_alpha(regularizer, 0.4)  # 0.4 unless f's kink caps it
     sigma_fs, d, n_seeds, sim_sn = s["sigma_fs"], s["d"], s["n_seeds"], s["sigma_ns"]
     n = int(round(d / lam))
     ev, bad, figs_data = {}, 0, []
     for sf in sigma_fs:
-        reg_acc, mm_acc, star = benefit_curves(lam, alpha, sf, sim_sn)
+        reg_acc, mm_acc, star = benefit_curves(lam, alpha, sf, sim_sn, regularizer=reg_f)
         ev[f"sigma_f={sf}: regularised acc (theory)"] = reg_acc
         ev[f"sigma_f={sf}: crossing sigma_n*"] = star
         sims = []
@@ -351,7 +358,7 @@ def check_a4(full: bool = False) -> CheckResult:
             regs, mms = [], []
             for s in seeds(400 + 10 * j, n_seeds):
                 ds = binary_signal_noise(n, d, mu_f=1.0, sigma_f=sf, sigma_n=sn, seed=s)
-                S = minimize_binary(ds.u, "quadratic", alpha).coef
+                S = minimize_binary(ds.u, reg_f, alpha).coef
                 regs.append(gaussian_accuracy(S, mu_f=1.0, sigma_f=sf, sigma_n=sn))
                 w = max_margin_direction(ds.u).direction
                 mms.append(gaussian_accuracy(w, mu_f=1.0, sigma_f=sf, sigma_n=sn))

@@ -33,6 +33,7 @@ from numerics.models.signal_noise import binary_signal_noise
 from numerics.models.seeding import BINARY_FAMILY, draw_seed
 from numerics.solve.separability import is_linearly_separable
 from numerics.solve.binary import minimize_binary
+from numerics.claims._common import admissible_alpha
 from numerics.claims.clustering import blas_single_thread
 from numerics.claims.invariance import unregularised_direction
 
@@ -135,7 +136,7 @@ def crossing(sigma_ns, reg, unreg):
     return float("nan")
 
 
-def b10_panel(lam, sizes) -> dict:
+def b10_panel(lam, sizes, regularizer=REGULARIZER, alpha=ALPHA) -> dict:
     r"""The B10 diagram at :math:`\lambda` = ``lam`` and ``sizes`` (an entry of
     :data:`SIZES`): ``label``, ``lam`` (simulated :math:`d/N`), ``n``, ``d``, ``reg`` and
     ``unreg`` (:func:`benefit_diagram`, seed numbers from ``n + d``), ``crossing`` (the
@@ -143,21 +144,25 @@ def b10_panel(lam, sizes) -> dict:
     n = sizes["n"]
     d = int(round(lam * n))
     reg, unreg = benefit_diagram(n, d, sizes["sigma_fs"], sizes["sigma_ns"],
-                                 n_seeds=sizes["n_seeds"], seed=n + d)
+                                 n_seeds=sizes["n_seeds"], seed=n + d, regularizer=regularizer,
+                                 alpha=alpha)
     cross = [crossing(sizes["sigma_ns"], reg[i], unreg[i]) for i in range(len(sizes["sigma_fs"]))]
     return {"label": f"lambda={lam}", "lam": d / n, "n": n, "d": d, "reg": reg,
             "unreg": unreg, "crossing": cross}
 
 
 @register("B10", "benefit phase diagram: regularised accuracy flat in sigma_n, unregularised not")
-def check_b10(full: bool = False) -> CheckResult:
-    r"""Claim B10 at :data:`SIZES` ``"default"`` (``full``: ``"full"``), both panels;
+def check_b10(full: bool = False, regularizer=None) -> CheckResult:
+    r"""Claim B10 at :data:`SIZES` ``"default"`` (``full``: ``"full"``), both panels, for
+    the quadratic built-in or ``regularizer`` (a ``theory.Regularizer``);
     ``data["B10_phase_diagram"]``: the panels of :func:`b10_panel` and the settings."""
+    reg_f = REGULARIZER if regularizer is None else regularizer
+    alpha = admissible_alpha(regularizer, ALPHA)  # ALPHA unless f's kink caps it
     s = SIZES["full" if full else "default"]
     ev, panels = {}, []
     flat_ok, varies_ok = True, True
     for lam in s["lams"]:
-        panel = b10_panel(lam, s)
+        panel = b10_panel(lam, s, reg_f, alpha)
         panels.append(panel)
         label, reg, unreg = panel["label"], panel["reg"], panel["unreg"]
         for i, sf in enumerate(s["sigma_fs"]):
@@ -170,7 +175,10 @@ def check_b10(full: bool = False) -> CheckResult:
             # (B9); the unregularised one must move by more than 0.01 in accuracy.
             flat_ok &= spread_reg < 1e-6
             varies_ok &= spread_un > 0.01
-    settings = dict(s, alpha=ALPHA, regularizer=REGULARIZER, **MODEL)
+    if alpha != ALPHA:
+        ev["alpha (mapped into (0, alpha_max): kink)"] = alpha
+    settings = dict(s, alpha=alpha, regularizer=REGULARIZER if regularizer is None else
+                    f"{regularizer.name}: f(t) = {regularizer.binary}", **MODEL)
     return CheckResult("B10", "benefit phase diagram", ev,
                        "same draws rescaled: regularised spread < 1e-6 (solver precision); unregularised > 0.01",
                        flat_ok and varies_ok,

@@ -77,6 +77,9 @@ class GrokkingSetting:
     seed: int = 5
     #: Epochs of the alpha = 0 run; None: as long as the longest alpha > 0 run.
     alpha0_epochs: int | None = None
+    #: Processes for the independent runs (core.pool, one BLAS thread each; the numbers
+    #: do not depend on it): every alpha > 0, and alpha = 0 when alpha0_epochs is fixed.
+    workers: int = 1
 
 
 REDUCED = GrokkingSetting(d=140, n=200, mu_f=0.3, max_epochs=200_000)
@@ -84,7 +87,7 @@ FULL = GrokkingSetting(d=1400, n=2000, mu_f=0.1, max_epochs=200_000, first_chunk
 #: What ``full=True`` runs: the paper's setting, but alpha > 0 runs may go past the paper's
 #: 200,000 epochs until certified (alpha = 0.003 and 0.001 need more: ~4.3e5 and ~9.7e5
 #: epochs; ~2e6 epochs in all, ~35 min at ~1 ms per epoch; see the module notes).
-FULL_RUN = replace(FULL, max_epochs=1_500_000, growth=1.5, alpha0_epochs=200_000)
+FULL_RUN = replace(FULL, max_epochs=1_500_000, growth=1.5, alpha0_epochs=200_000, workers=2)
 
 
 # ---- exact population quantities (sigma_f = 0) -------------------------------------------
@@ -117,14 +120,15 @@ def population_error(W, *, mu_f, sigma_n=1.0) -> np.ndarray:
     return margin_error(margin_ratio(W, mu_f=mu_f, sigma_n=sigma_n))
 
 
-def population_test_loss(W, alpha, *, mu_f, sigma_n=1.0, nodes=200) -> np.ndarray:
+def population_test_loss(W, alpha, *, mu_f, sigma_n=1.0, nodes=200,
+                         regularizer=REGULARIZER) -> np.ndarray:
     r""":math:`\mathbb E\,\ell(\mu_f S_1 + \sigma_n\|S_\perp\|Y)`, :math:`Y\sim N(0,1)`, per
     row of ``W`` (Gauss--Hermite, as :func:`numerics.solve.population.population_loss`)."""
     W = np.atleast_2d(np.asarray(W, dtype=float))
     y, w = gauss_hermite(nodes)
     m = mu_f * W[:, :1]
     s = sigma_n * np.linalg.norm(W[:, 1:], axis=1)[:, None]
-    return compile_binary(REGULARIZER).loss(m + s * y[None, :], alpha) @ w
+    return compile_binary(regularizer).loss(m + s * y[None, :], alpha) @ w
 
 
 def certified_radius(s_star_1, *, mu_f, sigma_n=1.0, tol=1e-6) -> float:
@@ -223,7 +227,8 @@ def _per_sample(fn, alpha):
 
 
 def run_alpha(ds, alpha, setting: GrokkingSetting, *, test=None, horizon=None,
-              converge_rtol=None, solver=None, blas_threads=1) -> GrokkingRun:
+              converge_rtol=None, solver=None, blas_threads=1,
+              regularizer=REGULARIZER) -> GrokkingRun:
     r"""GD for one :math:`\alpha` in geometric chunks (restarted from the last :math:`S`;
     GD is memoryless, so this equals one run), recording on a global log grid.
 
@@ -231,14 +236,14 @@ def run_alpha(ds, alpha, setting: GrokkingSetting, *, test=None, horizon=None,
     (certified, module notes) and, if ``converge_rtol`` is given, also
     :math:`\|S - S^*\| \le` ``converge_rtol`` :math:`\|S^*\|`; :math:`\alpha = 0` runs to
     ``horizon`` (default ``setting.max_epochs``). ``solver(U, alpha)`` returns
-    :math:`S^*` (default: the exact Newton minimiser).
+    :math:`S^*` (default: the exact Newton minimiser of ``regularizer``).
     """
-    comp = compile_binary(REGULARIZER)
+    comp = compile_binary(regularizer)
     U = ds.u
     horizon = int(horizon or setting.max_epochs)
     s_star = r_c = None
     if alpha > 0:
-        s_star = (solver or (lambda U_, a: minimize_binary(U_, REGULARIZER, a).coef))(U, alpha)
+        s_star = (solver or (lambda U_, a: minimize_binary(U_, regularizer, a).coef))(U, alpha)
         r_c = certified_radius(s_star[0], mu_f=setting.mu_f, sigma_n=setting.sigma_n,
                                tol=setting.tol)
     grid = log_epoch_grid(horizon, setting.record_num)
@@ -273,7 +278,8 @@ def run_alpha(ds, alpha, setting: GrokkingSetting, *, test=None, horizon=None,
         alpha=float(alpha), epochs=epochs, train_accuracy=cat("train_accuracy"),
         train_loss=cat("train_loss"), test_accuracy=cat("test_accuracy"),
         test_loss=cat("test_loss"), margin=margin, error=margin_error(margin),
-        pop_loss=population_test_loss(W, alpha, mu_f=setting.mu_f, sigma_n=setting.sigma_n),
+        pop_loss=population_test_loss(W, alpha, mu_f=setting.mu_f, sigma_n=setting.sigma_n,
+                                      regularizer=regularizer),
         distance=dist, final_weights=S, weights=W, s_star=s_star, certified_at=certified,
         elapsed=elapsed)
     run.t_train = first_stable(epochs, run.train_accuracy >= 1.0)
@@ -281,22 +287,44 @@ def run_alpha(ds, alpha, setting: GrokkingSetting, *, test=None, horizon=None,
     return run
 
 
-def grokking_runs(setting: GrokkingSetting, *, blas_threads=1, solver=None) -> dict:
+def _run_task(ds, alpha, setting, test, horizon, converge_rtol, blas_threads, regularizer):
+    """One independent run of :func:`grokking_runs` (module level: a pool task)."""
+    return run_alpha(ds, alpha, setting, test=test, horizon=horizon,
+                     converge_rtol=converge_rtol, blas_threads=blas_threads,
+                     regularizer=regularizer)
+
+
+def grokking_runs(setting: GrokkingSetting, *, blas_threads=1, solver=None,
+                  regularizer=REGULARIZER) -> dict:
     r"""All runs of one setting: each :math:`\alpha > 0` (the largest also converged to
     :math:`\|S - S^*\| \le 10^{-4}\|S^*\|` for the end-state and tail-rate checks), then
     :math:`\alpha = 0` up to the longest of them. Returns ``{"data", "runs", "max_margin"}``."""
     ds = binary_signal_noise(setting.n, setting.d, mu_f=setting.mu_f, sigma_f=0.0,
                              sigma_n=setting.sigma_n, seed=setting.seed)
     test = ds.fresh(setting.n_test, seed=setting.seed + 1)
-    runs = {}
     a_max = max(setting.alphas)
-    for a in sorted(setting.alphas, reverse=True):
-        runs[a] = run_alpha(ds, a, setting, test=test, solver=solver,
-                            converge_rtol=1e-4 if a == a_max else None,
-                            blas_threads=blas_threads)
-    horizon = setting.alpha0_epochs or max(int(r.epochs[-1]) for r in runs.values())
-    runs[0.0] = run_alpha(ds, 0.0, setting, test=test, horizon=horizon,
-                          blas_threads=blas_threads)
+    alphas = sorted(setting.alphas, reverse=True)
+    tasks = [(ds, a, setting, test, None, 1e-4 if a == a_max else None, blas_threads,
+              regularizer) for a in alphas]
+    if setting.alpha0_epochs:  # alpha = 0 does not wait for the others' length
+        alphas.append(0.0)
+        tasks.append((ds, 0.0, setting, test, setting.alpha0_epochs, None, blas_threads,
+                      REGULARIZER))
+    # Spread over processes only what pickles by value (a built-in name, no custom solver).
+    if setting.workers > 1 and len(tasks) > 1 and solver is None and \
+            isinstance(regularizer, str):
+        from core.pool import run_ordered
+
+        done = run_ordered(_run_task, tasks, workers=min(setting.workers, len(tasks)))
+    else:
+        done = [run_alpha(t[0], t[1], t[2], test=t[3], horizon=t[4], converge_rtol=t[5],
+                          blas_threads=t[6], regularizer=t[7],
+                          solver=solver if t[1] > 0 else None) for t in tasks]
+    runs = dict(zip(alphas, done))
+    if 0.0 not in runs:
+        horizon = max(int(r.epochs[-1]) for r in runs.values())
+        runs[0.0] = run_alpha(ds, 0.0, setting, test=test, horizon=horizon,
+                              blas_threads=blas_threads)
     mm = max_margin_direction(ds.u).direction
     return {"data": ds, "runs": runs, "max_margin": mm}
 
@@ -312,10 +340,10 @@ def fit_power_law(x, y):
     return float(b), float(a), (1.0 - float(resid @ resid) / ss) if ss > 0 else math.nan
 
 
-def theory_table(U, alphas, lr) -> dict:
+def theory_table(U, alphas, lr, regularizer=REGULARIZER) -> dict:
     r"""Per :math:`\alpha`: :math:`t^*`, :math:`\ell''(t^*)` and the linear time constant
     :math:`\tau = 1/(\eta\ell''(t^*)\lambda_{min}(C))`, :math:`C = U^\top U/N`."""
-    comp = compile_binary(REGULARIZER)
+    comp = compile_binary(regularizer)
     lam = np.linalg.eigvalsh(U.T @ U / U.shape[0])
     out = {"lambda_min": float(lam[0]), "lambda_max": float(lam[-1])}
     for a in alphas:

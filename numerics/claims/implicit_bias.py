@@ -178,7 +178,7 @@ def symbolic_tail_report(ks=(3,)) -> dict:
 
 
 def template_identities(k=3, points=20, seed=0) -> float:
-    r"""Max |difference| at random logits (30 digits) between the PERM templates and the
+    r"""Max ``|difference|`` at random logits (30 digits) between the PERM templates and the
     toolkit's own losses: :math:`\psi_{CE}` vs :math:`\operatorname{lse}(z) - z_y` (the
     :math:`\alpha = 0` loss of :func:`theory.derive_multiclass`) and :math:`\psi_{LS}` vs
     the derived label-smoothing loss, both for class 0."""

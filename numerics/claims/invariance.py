@@ -25,7 +25,7 @@ from numerics.solve.logistic_mle import unregularized_mle
 from numerics.solve.max_margin import max_margin_direction
 from numerics.solve.separability import is_linearly_separable
 from numerics.solve.binary import minimize_binary
-from numerics.claims._common import seeds
+from numerics.claims._common import admissible_alpha, seeds
 
 __all__ = ["SIZES", "MODEL", "ALPHA", "FIT_SEED", "unregularised_direction",
            "sigma_n_invariance", "equivariance_gap", "alignment_fit", "alignment_grid",
@@ -94,7 +94,7 @@ def sigma_n_invariance(n, d, sigma_ns, *, alpha=0.2, seed=0, solver=None):
 
 
 def equivariance_gap(U, X_test, A, *, solver):
-    """Max |change| of normalised test predictions when inputs are mapped by ``A``."""
+    """Max ``|change|`` of normalised test predictions when inputs are mapped by ``A``."""
     S = solver(U)
     S_A = solver(U @ A.T)
     z, z_A = X_test @ S, X_test @ A.T @ S_A
@@ -102,7 +102,8 @@ def equivariance_gap(U, X_test, A, *, solver):
                  * math.sqrt(len(z)))
 
 
-def alignment_fit(n, d, sigma_ns, *, alpha=0.2, sigma_f=0.5, seed=0, reps=1):
+def alignment_fit(n, d, sigma_ns, *, alpha=0.2, sigma_f=0.5, seed=0, reps=1,
+                  regularizer="quadratic"):
     r"""Eq. 4 with *fresh* draws per :math:`\sigma_n` (``reps`` draws averaged): least-squares
     fit of :math:`1/\rho^2 = a + C^2/\sigma_n^2`; returns ``(R^2, a, C, rhos)``."""
     inv_rho2 = []
@@ -110,7 +111,7 @@ def alignment_fit(n, d, sigma_ns, *, alpha=0.2, sigma_f=0.5, seed=0, reps=1):
         vals = []
         for sd in seeds(seed + j, reps):
             ds = binary_signal_noise(n, d, sigma_f=sigma_f, sigma_n=s, seed=sd)
-            S = _solve(ds.u, alpha)
+            S = _solve(ds.u, alpha, regularizer)
             vals.append(float(np.dot(S, S) / S[0] ** 2))
         inv_rho2.append(float(np.mean(vals)))
     x = 1.0 / np.asarray(sigma_ns, dtype=float) ** 2
@@ -122,10 +123,13 @@ def alignment_fit(n, d, sigma_ns, *, alpha=0.2, sigma_f=0.5, seed=0, reps=1):
 
 
 @register("B9", "alpha>0, lambda<1: minimiser equivariant (sigma_n-invariant); max-margin not")
-def check_b9(full: bool = False, *, solver=None) -> CheckResult:
+def check_b9(full: bool = False, *, solver=None, regularizer=None) -> CheckResult:
     r"""Claim B9 at :data:`SIZES` ``"default"`` (``full``: ``"full"``) with ``solver``
-    (default: the exact :math:`\alpha = 0.2` minimiser)."""
+    (default: the exact :math:`\alpha = 0.2` minimiser of the quadratic regulariser, or of
+    ``regularizer``, a ``theory.Regularizer``, when given)."""
     s = SIZES["full" if full else "default"]
+    if regularizer is not None and solver is None:
+        solver = lambda U: _solve(U, admissible_alpha(regularizer, ALPHA), regularizer)  # noqa: E731
     n, d = s["n"], s["d"]
     sig = [0.5, 1.0, 2.0, 3.0]
     reg_change, mm_change, mm_flips = sigma_n_invariance(n, d, sig, seed=11, solver=solver)
@@ -137,7 +141,8 @@ def check_b9(full: bool = False, *, solver=None) -> CheckResult:
     eq_reg = equivariance_gap(ds.u, X_test, A, solver=reg_solver)
     eq_mm = equivariance_gap(ds.u, X_test, A, solver=unregularised_direction)
     r2, a, C, rhos = alignment_fit(s["fit_n"], s["fit_d"], alignment_grid(s), seed=FIT_SEED,
-                                   reps=s["reps"])
+                                   reps=s["reps"], regularizer=regularizer or "quadratic",
+                                   alpha=admissible_alpha(regularizer, ALPHA))
     acc_eq5 = alignment_accuracy(C, MODEL["mu_f"], MODEL["sigma_f"])
     ev = {"regularised logit change across sigma_n": reg_change,
           "max-margin logit change across sigma_n": mm_change,

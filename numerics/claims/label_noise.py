@@ -156,7 +156,7 @@ def reproducibility(raw, half: int, *, level: float = 0.01) -> dict:
     r"""Split the seeds into ``[:half]`` and ``[half:]``; per cell and regularised method
     compare the benefit :math:`\Delta = A_{reg} - A_{\alpha=0}` of the two halves:
     :math:`z = (\Delta_A - \Delta_B)/\sqrt{sem_A^2 + sem_B^2}` and Welch's t-test.
-    Returns the max |z| and the number of cells whose halves differ at ``level``
+    Returns the max ``|z|`` and the number of cells whose halves differ at ``level``
     (cells where both halves are identical, e.g. all accuracies tied, count as agreeing)."""
     from scipy import stats
 

@@ -243,15 +243,17 @@ def logit_spread(logits) -> tuple:
 
 @register("M6", "alpha=0.2, N>d: the regularised multiclass minimiser's test predictions do "
                 "not depend on sigma_n")
-def check_m6(full: bool = False) -> CheckResult:
-    r"""M6 on the draws and noise scales of :data:`M6_SIZES`, with the ridge control."""
+def check_m6(full: bool = False, regularizer=None) -> CheckResult:
+    r"""M6 on the draws and noise scales of :data:`M6_SIZES`, with the ridge control, for
+    the quadratic f or ``regularizer`` (a ``theory.Regularizer`` with a K-class form)."""
+    reg_f = "quadratic" if regularizer is None else regularizer
     size = M6_SIZES["full" if full else "default"]
     sigmas, configs = size["sigmas"], size["configs"]
     diff, same, ridge_diff, ridge_same = 0.0, True, np.inf, True
     for n, d, k, s in configs:
         ds = multiclass_signal_noise(n, d, k, sigma_f=0.6, sigma_n=1.0, seed=s)
         test = ds.fresh(2000, seed=s + 999)
-        df, sm = logit_spread(sigma_n_logits(ds, test, sigmas))
+        df, sm = logit_spread(sigma_n_logits(ds, test, sigmas, regularizer=reg_f))
         diff, same = max(diff, df), same and sm
         rd, rs = logit_spread(sigma_n_logits(ds, test, sigmas, solver=ridge_solver()))
         ridge_diff, ridge_same = min(ridge_diff, rd), ridge_same and rs

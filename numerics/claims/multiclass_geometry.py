@@ -103,14 +103,14 @@ def simplex_projection(k) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------- M2
-def m2_runs(n, d, k, *, sigma_f, sigma_n, alpha, seed, gd_epochs=0):
+def m2_runs(n, d, k, *, sigma_f, sigma_n, alpha, seed, gd_epochs=0, regularizer="quadratic"):
     r"""Logits of one M2 draw: :math:`\alpha > 0` exact minimiser (quadratic f, with bias),
     :math:`\alpha = 0` hard-margin SVM on :math:`(x, 1)` (the GD limit with bias) and,
     if ``gd_epochs``, cross-entropy GD from 0 (the paper's recipe; needed at paper scale
     where the SVM QP is too large)."""
     ds = multiclass_signal_noise(n, d, k, sigma_f=sigma_f, sigma_n=sigma_n, seed=seed)
     out = {"data": ds}
-    sol = minimize_multiclass(ds.X, ds.y, "quadratic", alpha, n_classes=k)
+    sol = minimize_multiclass(ds.X, ds.y, regularizer, alpha, n_classes=k)
     out["reg"] = ds.X @ sol.coef.T + sol.intercept
     out["reg_gradient_norm"] = sol.gradient_norm
     if gd_epochs == 0 or n * (k - 1) <= 4000:
@@ -127,15 +127,16 @@ def m2_runs(n, d, k, *, sigma_f, sigma_n, alpha, seed, gd_epochs=0):
     return out
 
 
-def m2_size_runs(size: str) -> dict:
+def m2_size_runs(size: str, regularizer="quadratic") -> dict:
     """:func:`m2_runs` at ``M2_SIZES[size]`` (one BLAS thread: reproducible)."""
     s = M2_SIZES[size]
     with blas_single_thread():
         return m2_runs(s["n"], s["d"], s["k"], sigma_f=M2_SIGMA_F, sigma_n=M2_SIGMA_N,
-                       alpha=M2_ALPHA, seed=s["seed"], gd_epochs=s["gd_epochs"])
+                       alpha=M2_ALPHA, seed=s["seed"], gd_epochs=s["gd_epochs"],
+                       regularizer=regularizer)
 
 
-def m2_figure_data(runs, size: str) -> dict:
+def m2_figure_data(runs, size: str, regularizer="quadratic") -> dict:
     r"""Data of the M2 picture (Fig. 7, report figure ``M2_simplex_clustering``) from
     :func:`m2_size_runs` at ``size``: centred training logits projected on the Petrie
     plane.
@@ -151,7 +152,7 @@ def m2_figure_data(runs, size: str) -> dict:
     k = s["k"]
     y = runs["data"].y
     proj = simplex_projection(k)
-    targets = vertex_targets("quadratic", k, M2_ALPHA)
+    targets = vertex_targets(regularizer, k, M2_ALPHA)
     panels = [key for key in ("reg", "svm", "gd") if key in runs]
     rho, points = {}, {}
     for key in panels:
@@ -161,7 +162,8 @@ def m2_figure_data(runs, size: str) -> dict:
     vdist = math.sqrt(2.0) * float(targets[0, 0] - targets[1, 0])
     offset = float(np.max(np.linalg.norm(reg["centroids"] - centred_logits(targets.T),
                                          axis=1))) / vdist
-    s.update(sigma_f=M2_SIGMA_F, sigma_n=M2_SIGMA_N, alpha=M2_ALPHA, regularizer="quadratic",
+    s.update(sigma_f=M2_SIGMA_F, sigma_n=M2_SIGMA_N, alpha=M2_ALPHA,
+             regularizer=getattr(regularizer, "name", regularizer),
              means="simplex", gd_lr=0.1)
     return {"settings": s, "panels": panels, "labels": y, "points": points, "rho": rho,
             "targets_2d": centred_logits(targets.T) @ proj.T,
@@ -172,22 +174,25 @@ def m2_figure_data(runs, size: str) -> dict:
 
 @register("M2", "alpha>0 clusters each class's training logits at its simplex vertex; "
                 "alpha=0 (max-margin direction) spreads them")
-def check_m2(full: bool = False) -> CheckResult:
+def check_m2(full: bool = False, regularizer=None) -> CheckResult:
     r"""M2 at ``M2_SIZES["full" if full else "default"]``: :math:`\rho` and the centroid
     offsets against the closed-form vertices; the picture's data as
-    ``M2_simplex_clustering``."""
+    ``M2_simplex_clustering``. The quadratic f, or ``regularizer`` (a
+    ``theory.Regularizer`` with a K-class form)."""
     size = "full" if full else "default"
     s = M2_SIZES[size]
     k, alpha, n, d = s["k"], M2_ALPHA, s["n"], s["d"]
-    runs = m2_size_runs(size)
+    reg_f = "quadratic" if regularizer is None else regularizer
+    runs = m2_size_runs(size, reg_f)
     y = runs["data"].y
-    targets = vertex_targets("quadratic", k, alpha)
+    targets = vertex_targets(reg_f, k, alpha)
     reg = clustering_ratio(runs["reg"], y, k)
     vert = centred_logits(targets.T)  # row c: centred target of class c
     vdist = math.sqrt(2.0) * float(targets[0, 0] - targets[1, 0])
     off = float(np.max(np.linalg.norm(reg["centroids"] - vert, axis=1))) / vdist
     spread_v = reg["spread"] / vdist
-    ev = {"setting": f"K={k} d={d} N={n} sigma_f=0.1 sigma_n=1 alpha={alpha} (quadratic f)",
+    f_label = "quadratic f" if regularizer is None else f"f = {regularizer.source[-1]}"
+    ev = {"setting": f"K={k} d={d} N={n} sigma_f=0.1 sigma_n=1 alpha={alpha} ({f_label})",
           "alpha>0: rho (spread / centroid distance)": reg["ratio"],
           "alpha>0: spread / vertex distance sqrt(2)(q_high - q_low)": spread_v,
           "alpha>0: max |centroid - vertex| / vertex distance": off,
@@ -212,4 +217,4 @@ def check_m2(full: bool = False) -> CheckResult:
         "M2", "simplex clustering of training logits", ev,
         "alpha>0: spread and centroid offset <= 1/4 of the closed-form vertex distance "
         "sqrt(2)(q_high-q_low) (M1 targets); rho(alpha=0)/rho(alpha>0) >= 2",
-        bool(passed), data={"M2_simplex_clustering": m2_figure_data(runs, size)})
+        bool(passed), data={"M2_simplex_clustering": m2_figure_data(runs, size, reg_f)})

@@ -132,7 +132,7 @@ def _draw(n, d, k, seed):
 
 
 def transition_curves(ds_list, ratios, trials, *, reg_trials=None, k=3, seed=0,
-                      lp=True) -> dict:
+                      lp=True, regularizer="quadratic") -> dict:
     """P(perfect) vs N/d: regularised (alpha=0.2, quadratic; on the first ``reg_trials``
     of the ``trials`` draws, default all) and unregularised (SVM), with the LP/QP
     disagreement count."""
@@ -147,7 +147,7 @@ def transition_curves(ds_list, ratios, trials, *, reg_trials=None, k=3, seed=0,
             for t, s in enumerate(seeds(seed + 1000 * d + j, trials)):
                 ds = _draw(n, d, k, s)
                 if t < reg_trials:
-                    hr += regularised_perfect(ds)
+                    hr += regularised_perfect(ds, regularizer=regularizer)
                 qp = svm_perfect(ds)
                 hu += qp
                 if lp:
@@ -188,12 +188,12 @@ def signal_block_errors(n, d, k, regularizer, alpha, *, seed, n_test=2000) -> di
             "test_accuracy": float(np.mean(np.argmax(Zt, axis=1) == test.y))}
 
 
-def m5_curves(size: str, *, k: int = 3, seed: int = M5_SEED) -> dict:
+def m5_curves(size: str, *, k: int = 3, seed: int = M5_SEED, regularizer="quadratic") -> dict:
     """:func:`transition_curves` on the grid of ``M5_SIZES[size]`` for ``k`` classes, with
     ``n`` (d -> the sample sizes used)."""
     s = M5_SIZES[size]
     curves = transition_curves(s["ds"], s["ratios"], s["trials"], reg_trials=s["reg_trials"],
-                               k=k, seed=seed, lp=s["lp"])
+                               k=k, seed=seed, lp=s["lp"], regularizer=regularizer)
     curves["n"] = {d: [max(k, int(round(r * d))) for r in s["ratios"]] for d in s["ds"]}
     return curves
 
@@ -210,15 +210,20 @@ def m5_figure_data(curves_by_k: dict, size: str) -> dict:
 
 @register("M5", "sigma_f=0, alpha>0, N>d: the multiclass minimiser generalises perfectly, "
                 "[b, W_S] M = Z* (Prop. D.2); max-margin needs more samples")
-def check_m5(full: bool = False) -> CheckResult:
+def check_m5(full: bool = False, regularizer=None) -> CheckResult:
     r"""M5 at ``M5_SIZES["full" if full else "default"]``: Prop. D.2 on its cases, the
     regularised step at N = d + 1 and the later max-margin threshold on its grid; the
-    picture's data as ``M5_threshold``."""
+    picture's data as ``M5_threshold``. With ``regularizer`` (a ``theory.Regularizer``
+    with a K-class form) every case, the control and the curves use it at alpha = 0.2."""
     size = "full" if full else "default"
     s = M5_SIZES[size]
     cases, ratios, trials = s["cases"], s["ratios"], s["trials"]
     ev, ok = {}, {}
     alphas = {"quadratic": 0.2, "label_smoothing": 0.1}
+    reg_f = "quadratic" if regularizer is None else regularizer
+    if regularizer is not None:
+        cases = [(n, d, k, regularizer) for n, d, k in dict.fromkeys(c[:3] for c in cases)]
+        alphas = {regularizer: 0.2}
     worst = {"block_err": 0.0, "perp": 0.0, "test_logit_err": 0.0}
     acc = 1.0
     with blas_single_thread():
@@ -226,12 +231,13 @@ def check_m5(full: bool = False) -> CheckResult:
             r = signal_block_errors(n, d, k, reg, alphas[reg], seed=50 + j)
             worst = {key: max(worst[key], r[key]) for key in worst}
             acc = min(acc, r["test_accuracy"])
-        ctrl = signal_block_errors(20, 20, 3, "quadratic", 0.2, seed=7)  # N = d < d + 1
+        ctrl = signal_block_errors(20, 20, 3, reg_f, 0.2, seed=7)  # N = d < d + 1
         # The regularised step is deterministic (a rank condition): 2 draws per point
         # at default size, all of them at full size.
-        curves = m5_curves(size)
-    ev["Prop. D.2 cases (N, d, K, f); alpha 0.2 quadratic, 0.1 label smoothing"] = \
-        "; ".join(f"({n}, {d}, {k}, {f})" for n, d, k, f in cases)
+        curves = m5_curves(size, regularizer=reg_f)
+    ev["Prop. D.2 cases (N, d, K, f); alpha 0.2 quadratic, 0.1 label smoothing"
+       if regularizer is None else "Prop. D.2 cases (N, d, K, f); alpha 0.2"] = \
+        "; ".join(f"({n}, {d}, {k}, {getattr(f, 'name', f)})" for n, d, k, f in cases)
     ev["max |[b, W_S] - Z* M^-1| / |Z* M^-1|"] = worst["block_err"]
     ev["max |W_perp| / |Z* M^-1|"] = worst["perp"]
     ev["max |test logit - target| / (q_high - q_low)"] = worst["test_logit_err"]

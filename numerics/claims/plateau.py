@@ -232,7 +232,7 @@ def _stat(values):
 
 
 #: Sweeps whose norm ratio is compared with t*(alpha_min)/t*(alpha_max): the logits sit
-#: near t* (B1), so |S_min| ~ t*/|u|; a factor 3 either way covers the spread of |u_i|.
+#: near t* (B1), so ``|S_min| ~ t*/|u|``; a factor 3 either way covers the spread of ``|u_i|``.
 NORM_RATIO_SLACK = 3.0
 #: The whitened SVM is the alpha -> 0+ limit if 1-cos to it keeps falling along
 #: LIMIT_ALPHAS and, where the jump is asserted, ends 10x below the Euclidean SVM's
@@ -240,13 +240,14 @@ NORM_RATIO_SLACK = 3.0
 LIMIT_FACTOR = 10.0
 
 
-def evaluate_b6(panel: dict, alphas, *, jump_panels=None) -> dict:
+def evaluate_b6(panel: dict, alphas, *, jump_panels=None, regularizer="quadratic") -> dict:
     """Verdict pieces of B6 from sweeps (separate so tests can feed bad sweeps).
 
-    ``jump_panels`` lists the keys where the jump is asserted (default: all). Returns
+    ``jump_panels`` lists the keys where the jump is asserted (default: all);
+    ``regularizer`` gives the targets the norm range is compared with. Returns
     ``(evidence, {key: (mean flatness, SE)})``.
     """
-    comp = compile_binary("quadratic")
+    comp = compile_binary(regularizer)
     t_ratio = comp.target(float(np.min(alphas))) / comp.target(float(np.max(alphas)))
     ev = {"t*(alpha_min)/t*(alpha_max)": t_ratio}
     jump_ok, norm_ok, limit_ok = True, True, True
@@ -352,13 +353,20 @@ def d2_slope(stats) -> float:
 
 @register("B6", "cos(S_min, e1) jumps between alpha=0 and alpha>0, then plateaus for alpha "
                 "in [1e-3, 0.9]; |S_min| varies by orders of magnitude")
-def check_b6(full: bool = False, *, solver=None) -> CheckResult:
+def check_b6(full: bool = False, *, solver=None, regularizer=None) -> CheckResult:
     r"""Claim B6 at :data:`SIZES` ``"default"`` (``full``: ``"full"``) with ``solver``
-    (default exact). ``data["B6_plateau"]``: the :func:`sweep_record` of every noise law
-    (``noise``) and Gaussian dimension (``gaussian``), and the d = 2 angles ``d2``
-    (N -> draws x alphas :math:`\tan\theta`)."""
+    (default exact, for the quadratic regulariser or ``regularizer``, a
+    ``theory.Regularizer``: then the alphas where its target is 0 -- a kink at 0, alpha >=
+    alpha_max -- are left out, the minimiser being S = 0 there). ``data["B6_plateau"]``:
+    the :func:`sweep_record` of every noise law (``noise``) and Gaussian dimension
+    (``gaussian``), and the d = 2 angles ``d2`` (N -> draws x alphas :math:`\tan\theta`)."""
     s = SIZES["full" if full else "default"]
     alphas = default_alphas(s["fine_alphas"])
+    reg = "quadratic" if regularizer is None else regularizer
+    if regularizer is not None:
+        alphas = alphas[compile_binary(regularizer).target(alphas) > 0]
+        if solver is None:
+            solver = lambda U, _name, a: exact_solver(U, regularizer, a)  # noqa: E731
     nt, dt, t_seeds, ng = s["n"], s["d"], s["n_seeds"], s["gauss_n"]
     d2_ns = list(s["d2_ns"])
     with blas_single_thread():
@@ -372,7 +380,7 @@ def check_b6(full: bool = False, *, solver=None) -> CheckResult:
     # The jump is asserted where many points must be separated (lambda >= 2/3); at
     # lambda = 0.1 the data are barely separable and the two SVMs nearly coincide.
     strong = list(panel) + [k for k in gauss if int(k.split("d=")[1]) / ng >= 0.6]
-    ev, flat = evaluate_b6(panel | gauss, alphas, jump_panels=strong)
+    ev, flat = evaluate_b6(panel | gauss, alphas, jump_panels=strong, regularizer=reg)
     order = nu_ordering({k: flat[k] for k in NOISES})
     ev.update(order)
     for n, (m, se) in d2.items():
@@ -382,8 +390,11 @@ def check_b6(full: bool = False, *, solver=None) -> CheckResult:
     (m_lo, se_lo), (m_hi, se_hi) = d2[d2_ns[0]], d2[d2_ns[-1]]
     d2_ok = m_lo - m_hi > 3.0 * math.hypot(se_lo, se_hi)
     ev["d=2: plateau flatter for larger N"] = bool(d2_ok)
+    # The whitened-SVM limit is derived for the quadratic f (f'' = 2 dominates the
+    # expansion around t*, docs/theory.md §2 (B6)); for another f it is measured, not judged.
+    limit_judged = regularizer is None
     passed = (ev["jump >> plateau variation"] and ev["|S_min| varies >= 100x, ~ t*"]
-              and ev["alpha->0+ limit is the whitened SVM"] and d2_ok)
+              and (ev["alpha->0+ limit is the whitened SVM"] or not limit_judged) and d2_ok)
     # Measured: at d=200 (5 seeds) and at the paper's d=1000 (3 seeds) alike, the
     # seed-to-seed scatter of the flatness (SD ~0.01-0.02) is as large as the differences
     # between the noise laws, and the order of the means changes with the seeds.
@@ -391,8 +402,11 @@ def check_b6(full: bool = False, *, solver=None) -> CheckResult:
             f"with {t_seeds} seeds at d={dt}, N={nt} the scatter of the flatness is as large "
             "as the differences between noise laws; the verdict rests on the jump, the norm "
             "range, the alpha->0+ limit and the d=2 N-dependence")
+    if not limit_judged:
+        note += ("; for a user f the alpha->0+ limit (the whitened SVM, derived for the "
+                 "quadratic f) is reported, not judged")
     data = {"settings": dict(s, noise_model=NOISE_MODEL, gauss_model=GAUSS_MODEL),
-            "alphas": alphas, "targets": compile_binary("quadratic").target(alphas),
+            "alphas": alphas, "targets": compile_binary(reg).target(alphas),
             "plateau_range": PLATEAU_RANGE,
             "noise": {k: sweep_record(v) for k, v in panel.items()},
             "gaussian": {k: sweep_record(v) for k, v in gauss.items()}, "d2": tan}

@@ -86,11 +86,11 @@ __all__ = ["LogitMoments", "MpPopulationMinimum", "logit_expectation",
 DPS = 40
 #: Newton stops when ||grad F|| is below this (far above the ~1e-38 quadrature error).
 GRAD_TOL = 1e-25
-#: Claim B4 tolerance on || S/|S| - w/|w| ||, w = Sigma^{-1} mu.
+#: Claim B4 tolerance on ``|| S/|S| - w/|w| ||``, w = Sigma^{-1} mu.
 DIRECTION_TOL = 1e-15
 #: Quadrature error (mpmath estimate and Stein witness) must stay below this.
 QUAD_TOL = 1e-25
-#: |y| cut-off of the Gaussian integrals: phi(14) ~ 1e-43 (module notes).
+#: ``|y|`` cut-off of the Gaussian integrals: phi(14) ~ 1e-43 (module notes).
 Y_CUT = 14
 #: The built-ins with convex f (the confidence penalty is bounded hence not convex).
 CONVEX_BUILTINS = ("quadratic", "label_smoothing", "maxsup")
@@ -389,14 +389,18 @@ def mixture_control(regularizer="label_smoothing", alpha=0.2):
 
 @register("B4", "Gaussian population, convex l: the minimiser of E[l(S.x)] points along "
                 "population Sigma^-1 mu (found by 40-digit Newton over S)")
-def check_b4_population(full: bool = False) -> CheckResult:
-    """Claim B4 (population half) at :data:`SIZES` ``"default"`` (``full``: ``"full"``)."""
+def check_b4_population(full: bool = False, regularizer=None) -> CheckResult:
+    """Claim B4 (population half) at :data:`SIZES` ``"default"`` (``full``: ``"full"``),
+    for the convex built-ins or for ``regularizer`` alone (a ``theory.Regularizer``: its
+    min l'' and the minimiser's Hessian are reported, as for a non-convex f they decide
+    whether Prop. 3.1 applies)."""
     size = SIZES["full" if full else "default"]
     dims, alphas = list(size["dims"]), list(size["alphas"])
     pops = [random_population(d, s) for d, s in zip(dims, seeds(4, len(dims)))]
     ev, worst = {}, {"direction": 0, "gradient": 0, "quadrature": 0}
     rng = np.random.default_rng(seeds(5, 1)[0])
-    for name in CONVEX_BUILTINS:
+    for reg in (CONVEX_BUILTINS if regularizer is None else [regularizer]):
+        name = get_regularizer(reg).name
         runs = [(mu, Sigma, a, None) for mu, Sigma in pops for a in alphas]
         # One generic random start per regulariser (not the float64 minimiser).
         mu, Sigma = pops[0]
@@ -404,7 +408,7 @@ def check_b4_population(full: bool = False) -> CheckResult:
         runs.append((mu, Sigma, alphas[0], z if z @ mu > 0 else -z))
         err_max = 0
         for mu, Sigma, a, start in runs:
-            err, sol = population_alignment(mu, Sigma, name, a, start=start)
+            err, sol = population_alignment(mu, Sigma, reg, a, start=start)
             err_max = max(err_max, err)
             worst["gradient"] = max(worst["gradient"], sol.gradient_norm)
             worst["quadrature"] = max(worst["quadrature"], sol.quadrature_error)
@@ -416,12 +420,15 @@ def check_b4_population(full: bool = False) -> CheckResult:
     ev["negative control (2-Gaussian mixture) direction error"] = float(control)
     # Reported, not part of the verdict: f = -H is not convex (Prop. 3.1 does not apply).
     mu, Sigma = pops[0]
+    other = "confidence_penalty" if regularizer is None else regularizer
+    label = get_regularizer(other).name
     for a in size["penalty_alphas"]:
-        err, sol = population_alignment(mu, Sigma, "confidence_penalty", a)
-        ev[f"confidence_penalty a={a}: direction error"] = float(err)
-        ev[f"confidence_penalty a={a}: min l''(t)"] = min_curvature("confidence_penalty", a)
-        ev[f"confidence_penalty a={a}: E[l''] at minimiser"] = float(sol.curvature[0])
-        ev[f"confidence_penalty a={a}: Hessian min eig"] = float(sol.hessian_min_eig)
+        err, sol = population_alignment(mu, Sigma, other, a)
+        if regularizer is None:
+            ev[f"{label} a={a}: direction error"] = float(err)
+        ev[f"{label} a={a}: min l''(t)"] = min_curvature(other, a)
+        ev[f"{label} a={a}: E[l''] at minimiser"] = float(sol.curvature[0])
+        ev[f"{label} a={a}: Hessian min eig"] = float(sol.hessian_min_eig)
     passed = (worst["direction"] <= DIRECTION_TOL and worst["gradient"] < GRAD_TOL
               and worst["quadrature"] < QUAD_TOL and control > CONTROL_MIN)
     return CheckResult(

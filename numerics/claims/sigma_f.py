@@ -27,7 +27,7 @@ from core.claims import CheckResult, register
 
 from numerics.compile.compiled import compile_binary
 from numerics.models.signal_noise import binary_signal_noise
-from numerics.claims._common import mean_and_sem, seeds
+from numerics.claims._common import admissible_alpha, mean_and_sem, seeds
 from numerics.claims.clustering import blas_single_thread, exact_solver
 from numerics.claims.train_test_spread import inverse_wishart_trace
 
@@ -108,7 +108,8 @@ def evaluate_b12(sigma_fs, S1, Sp, C, b0) -> dict:
     return ev
 
 
-def b12_scans(n, d, *, n_seeds, seed, alpha=0.4, mu_f=1.0, sigma_n=1.0, solver=None):
+def b12_scans(n, d, *, n_seeds, seed, alpha=0.4, mu_f=1.0, sigma_n=1.0, solver=None,
+              regularizer="quadratic"):
     r"""B12 for ``n_seeds`` draws: ``(grid, small, scans)`` with ``grid`` the
     :math:`\sigma_f` values (:data:`SIGMA_F_SMALL` then :data:`SIGMA_F_WIDE`), ``small`` the
     mask of the linear range, and per draw (the :math:`\sigma_f = 0` draw rescaled, common
@@ -120,38 +121,44 @@ def b12_scans(n, d, *, n_seeds, seed, alpha=0.4, mu_f=1.0, sigma_n=1.0, solver=N
     scans = []
     for s in seeds(seed, n_seeds):
         base = binary_signal_noise(n, d, mu_f=mu_f, sigma_f=0.0, sigma_n=sigma_n, seed=s)
-        S1, Sp, C = sigma_f_scan(base, grid, alpha=alpha, solver=solver)
+        S1, Sp, C = sigma_f_scan(base, grid, alpha=alpha, solver=solver,
+                                 regularizer=regularizer)
         b0 = linear_response_slope(base)
         ev = evaluate_b12(grid[small], S1[small], Sp[small], C[small], b0)
         scans.append({"S1": S1, "Sperp": Sp, "C": C, "b0": b0, "evaluation": ev})
     return grid, small, scans
 
 
-def b12_data(sizes: dict, *, solver=None) -> dict:
+def b12_data(sizes: dict, *, solver=None, regularizer="quadratic", alpha=ALPHA) -> dict:
     r"""Data of claim B12 (and Fig. 20) at ``sizes`` (an entry of :data:`SIZES`), quadratic
     ``f``: ``sigma_fs`` (the :func:`b12_scans` grid), ``small`` (mask of
     :data:`SIGMA_F_SMALL`), ``scans`` (per draw ``S1``, ``Sperp``, ``C``, ``b0`` and the
     :func:`evaluate_b12` ``evaluation``), ``target`` :math:`t^*(\alpha)/\mu_f`,
     ``b0_sq_theory`` :math:`(d-1)/(N-d-1)` and the ``settings``."""
-    s = dict(sizes, **MODEL, alpha=ALPHA, seed=SEED, regularizer="quadratic")
+    s = dict(sizes, **MODEL, alpha=alpha, seed=SEED, regularizer=getattr(
+        regularizer, "name", regularizer))
     with blas_single_thread():
         grid, small, scans = b12_scans(s["n"], s["d"], n_seeds=s["n_seeds"], seed=SEED,
-                                       alpha=ALPHA, mu_f=s["mu_f"], sigma_n=s["sigma_n"],
-                                       solver=solver)
+                                       alpha=alpha, mu_f=s["mu_f"], sigma_n=s["sigma_n"],
+                                       solver=solver, regularizer=regularizer)
     return {"settings": s, "sigma_fs": grid, "small": small, "scans": scans,
-            "target": float(compile_binary("quadratic").target(ALPHA)) / s["mu_f"],
+            "target": float(compile_binary(regularizer).target(alpha)) / s["mu_f"],
             "b0_sq_theory": inverse_wishart_trace(s["n"], s["d"])}
 
 
 @register("B12", "sigma_n=1, alpha=0.4: S1 ~ const, |S_perp| and C = sigma_n|S_perp|/S1 "
                  "linear in small sigma_f")
-def check_b12(full: bool = False, *, solver=None) -> CheckResult:
+def check_b12(full: bool = False, *, solver=None, regularizer=None) -> CheckResult:
     r"""Claim B12 at :data:`SIZES` ``"default"`` (``full``: ``"full"``) with ``solver``
-    (default exact). ``data["B12_sigma_f"]`` is :func:`b12_data` (drawn as Fig. 20)."""
-    data = b12_data(SIZES["full" if full else "default"], solver=solver)
+    (default exact) for the quadratic built-in or ``regularizer`` (a
+    ``theory.Regularizer``). ``data["B12_sigma_f"]`` is :func:`b12_data` (Fig. 20)."""
+    reg = "quadratic" if regularizer is None else regularizer
+    alpha = admissible_alpha(regularizer, ALPHA)  # ALPHA unless f's kink caps it
+    data = b12_data(SIZES["full" if full else "default"], solver=solver, regularizer=reg,
+                    alpha=alpha)
     n, d = data["settings"]["n"], data["settings"]["d"]
     ev, b0s, ok = {}, [], True
-    target = compile_binary("quadratic").target(ALPHA)
+    target = compile_binary(reg).target(alpha)
     for j, sc in enumerate(data["scans"]):
         e = dict(sc["evaluation"])
         ok &= e.pop("ok")

@@ -65,15 +65,20 @@ def mp_minimise_loss(regularizer, alpha, *, dps: int = 50, hi=None):
 
 
 @register("D1", "compiled t*(alpha) equals the 50-digit minimiser of l(t) for every built-in")
-def check_targets(full: bool = False) -> CheckResult:
-    """Check D1 at :data:`SIZES` ``"default"`` (``full``: ``"full"``)."""
+def check_targets(full: bool = False, regularizer=None) -> CheckResult:
+    """Check D1 at :data:`SIZES` ``"default"`` (``full``: ``"full"``) for every built-in,
+    or for ``regularizer`` alone (a ``theory.Regularizer``; its evidence also lists
+    t*(alpha) at every alpha)."""
     alphas = SIZES["full" if full else "default"]["alphas"]
     worst = 0.0
     evidence = {}
-    for name in list_regularizers():
-        c = compile_binary(name)
+    for reg in ([regularizer] if regularizer is not None else list_regularizers()):
+        c = compile_binary(reg)
+        name = getattr(reg, "name", reg)
+        if regularizer is not None:
+            evidence.update({f"{name} t*({a})": c.target(a) for a in alphas})
         for a in alphas:
-            t_ref = mp_minimise_loss(name, a)
+            t_ref = mp_minimise_loss(reg, a)
             t_fl = c.target(a)
             # A target pinned at 0 (MaxSup, alpha >= 1/2) is compared absolutely.
             scale = abs(float(t_ref)) if abs(t_ref) > 1e-20 else 1.0

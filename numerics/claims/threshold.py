@@ -38,7 +38,7 @@ from numerics.models.signal_noise import binary_signal_noise
 from numerics.solve.separability import cover_probability, is_linearly_separable
 from numerics.solve.binary import minimize_binary
 from numerics.solve.weight_decay import minimize_weight_decay
-from numerics.claims._common import binomial_interval, seeds
+from numerics.claims._common import admissible_alpha, binomial_interval, seeds
 from numerics.claims.clustering import blas_single_thread
 
 __all__ = ["SIZES", "MODEL", "ALPHA", "GAMMA", "REGULARIZER", "SEED", "PERFECT_RTOL",
@@ -48,7 +48,7 @@ __all__ = ["SIZES", "MODEL", "ALPHA", "GAMMA", "REGULARIZER", "SEED", "PERFECT_R
            "half_crossing", "expected_critical_ratio", "evaluate_b7", "b7_verdict",
            "b7_figure_data"]
 
-#: ||S_perp|| / |S_1| below this counts as S_perp = 0 (see module docstring).
+#: ``||S_perp|| / |S_1|`` below this counts as S_perp = 0 (see module docstring).
 PERFECT_RTOL = 1e-8
 #: B7's tolerance on the critical N/d of max-margin against 2(d-1)/d (grid spacing 0.1-0.2).
 CRITICAL_RATIO_TOL = 0.15
@@ -295,10 +295,13 @@ def b7_curves(size: str, *, solver=None) -> ThresholdCurves:
 
 
 @register("B7", "sigma_f=0: alpha>0 generalises perfectly iff N>=d; max-margin needs N~2d (Cover)")
-def check_b7(full: bool = False, *, solver=None) -> CheckResult:
+def check_b7(full: bool = False, *, solver=None, regularizer=None) -> CheckResult:
     r"""Claim B7 at :data:`SIZES` ``"default"`` (``full``: ``"full"``) with ``solver``
-    (default: the exact :math:`\alpha = 0.2` minimiser); ``data["B7_threshold"]``:
+    (default: the exact :math:`\alpha = 0.2` minimiser of the quadratic regulariser, or of
+    ``regularizer``, a ``theory.Regularizer``); ``data["B7_threshold"]``:
     :func:`b7_figure_data`."""
+    if regularizer is not None and solver is None:
+        solver = regularised_solver(admissible_alpha(regularizer, ALPHA), regularizer)
     curves = b7_curves("full" if full else "default", solver=solver)
     ev = evaluate_b7(curves)
     expected_ratio = expected_critical_ratio(curves.d[-1])
@@ -308,4 +311,11 @@ def check_b7(full: bool = False, *, solver=None) -> CheckResult:
         "regularised: exact step (S_perp=0 to 1e-8 rel); max-margin within 3-sigma Wilson "
         f"intervals of Cover; critical ratio within {CRITICAL_RATIO_TOL} of 2(d-1)/d="
         f"{expected_ratio:.3f} (grid spacing 0.1-0.2 in N/d); weight decay never perfect",
-        passed, data={"B7_threshold": b7_figure_data(curves)})
+        passed, data={"B7_threshold": _labelled(b7_figure_data(curves), regularizer)})
+
+
+def _labelled(data: dict, regularizer) -> dict:
+    """Figure data naming the user's regulariser (when one was given) in its settings."""
+    if regularizer is not None:
+        data["settings"]["regularizer"] = f"{regularizer.name}: f(t) = {regularizer.binary}"
+    return data

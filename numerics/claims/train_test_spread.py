@@ -71,7 +71,7 @@ def fresh_logit_variance(ds, S, m, *, seed, chunk=5000):
 
 def spread_rows(n, d, alphas, *, n_seeds, seed, m_test, sigma_f=0.5, mu_f=1.0, sigma_n=1.0,
                 regularizer="quadratic", solver=None, keep_S=False):
-    """One row per (seed, alpha): S_1, |S_perp|, train std, test variance, its prediction
+    """One row per (seed, alpha): S_1, ``|S_perp|``, train std, test variance, its prediction
     (and, with ``keep_S``, the minimiser itself under ``"S"``).
 
     One test draw per seed serves every alpha (common random numbers across alpha)."""

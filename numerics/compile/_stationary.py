@@ -16,7 +16,7 @@ from core.errors import ConvergenceError
 
 __all__ = ["T_MAX", "stationary_point"]
 
-#: Largest |t| at which the compiled functions are guaranteed finite and warning-free.
+#: Largest ``|t|`` at which the compiled functions are guaranteed finite and warning-free.
 T_MAX = 1.0e4
 
 

@@ -27,6 +27,9 @@ from theory._solve import drop_dirac
 from numerics.compile._generated import GeneratedFunction, generate, wrap_numpy
 from numerics.compile._primitives import MPMATH_PRIMITIVES, NUMPY_PRIMITIVES
 from numerics.compile._stationary import T_MAX, stationary_point as _stationary_point
+from numerics.compile._ties import tie_aware_diff
+from numerics.compile._global_target import global_refine
+from theory._properties import curvature_sign
 
 __all__ = ["CompiledBinary", "CompiledMulticlass", "compile_binary", "compile_multiclass",
            "cross_entropy_functions",
@@ -98,10 +101,15 @@ class CompiledBinary:
     mp_alpha_of_target: Callable
     mp_closed_target: Callable | None
     alpha_max: float
+    #: convexity of f not evident (composition rules): the root is checked to be global
+    global_scan: bool = False
 
     def _target_scalar(self, a: float) -> float:
-        return _stationary_point(a, self.alpha_max, self.closed_target, self.dloss,
-                                 self.d2loss, self.mp_dloss)
+        t = _stationary_point(a, self.alpha_max, self.closed_target, self.dloss,
+                              self.d2loss, self.mp_dloss)
+        if self.global_scan:
+            t = global_refine(t, a, self.loss, self.dloss, self.d2loss)
+        return t
 
     def target(self, alpha):
         r"""Target logit :math:`t^*(\alpha) = \operatorname{argmin}_t \ell(t)`, :math:`\alpha\in(0,1)`.
@@ -152,7 +160,8 @@ def compile_binary(regularizer) -> CompiledBinary:
         lambdify_numpy(ta, d.loss), lambdify_numpy(ta, d.dloss), lambdify_numpy(ta, d.d2loss),
         lambdify_numpy((T,), d.alpha_of_target), closed,
         lambdify_mpmath(ta, d.loss), lambdify_mpmath(ta, d.dloss), lambdify_mpmath(ta, d.d2loss),
-        lambdify_mpmath((T,), d.alpha_of_target), mp_closed, amax)
+        lambdify_mpmath((T,), d.alpha_of_target), mp_closed, amax,
+        curvature_sign(d.f, [T]) not in ("convex", "affine", "constant"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -206,13 +215,15 @@ class CompiledMulticlass:
     def grad(self):
         z = logit_symbols(self.k)
         d = self.derivation
-        return [lambdify_numpy((*z, ALPHA), sp.diff(d.loss, zk)) for zk in z]
+        # max/min by the tie-set rule: at a tie of m top logits each gets 1/m (a subgradient)
+        return [lambdify_numpy((*z, ALPHA), tie_aware_diff(d.loss, zk)) for zk in z]
 
     @functools.cached_property
     def hess(self):
         z = logit_symbols(self.k)
         d = self.derivation
-        return [[lambdify_numpy((*z, ALPHA), drop_dirac(sp.diff(d.loss, zi, zj))) for zj in z]
+        return [[lambdify_numpy((*z, ALPHA), drop_dirac(tie_aware_diff(d.loss, zi, zj)))
+                 for zj in z]
                 for zi in z]
 
 

@@ -15,7 +15,8 @@ bracketed bisection-plus-Newton solver commented as an *implicit* target.
 
 Public API::
 
-    export(name_or_regularizer, to) -> str
+    export(name_or_regularizer, to, classes=None) -> str   # classes=K: batched multiclass
+    convert(value, source, target, classes=None)          # alpha <-> eps, lambda, flip p
     EXPORT_FORMATS = ("numpy", "c", "latex", "json", "torch", "jax")
     EXPORT_SUFFIXES = {"numpy": ".py", "c": ".c", ...}
 """
@@ -26,12 +27,15 @@ from theory import InvalidParameterError, InvalidTypeError
 
 from numerics.export._c import render_c
 from numerics.export._common import prepare
-from numerics.export._conventions import CONVENTIONS, conventions_of
+from numerics.export._conventions import (CONVENTIONS, MULTICLASS_CONVENTIONS, PARAMETERIZATIONS,
+                                          conventions_of, convert, from_alpha,
+                                          multiclass_conventions_of, to_alpha)
 from numerics.export._document import JSON_FORMAT_VERSION, render_json, render_latex
 from numerics.export._python import render_jax, render_numpy, render_torch
 
 __all__ = ["export", "EXPORT_FORMATS", "EXPORT_SUFFIXES", "JSON_FORMAT_VERSION", "CONVENTIONS",
-           "conventions_of"]
+           "conventions_of", "MULTICLASS_CONVENTIONS", "multiclass_conventions_of",
+           "PARAMETERIZATIONS", "convert", "to_alpha", "from_alpha"]
 
 #: The accepted values of ``to`` (and of ``logitreg export --to``).
 EXPORT_FORMATS = ("numpy", "c", "latex", "json", "torch", "jax")
@@ -44,7 +48,7 @@ _RENDER = {"numpy": render_numpy, "c": render_c, "latex": render_latex, "json": 
            "torch": render_torch, "jax": render_jax}
 
 
-def export(name_or_regularizer, to: str) -> str:
+def export(name_or_regularizer, to: str, classes: int | None = None) -> str:
     r"""Text of a self-contained file with a regulariser's losses, target and derivatives.
 
     Parameters
@@ -58,6 +62,13 @@ def export(name_or_regularizer, to: str) -> str:
         (``numpy`` needs numpy only). ``c``: a C99 unit with ``NAME_loss`` ... ``NAME_target``,
         ``NAME_alpha_max``. ``latex``: an ``align`` fragment. ``json``: the expressions
         as ``str``/``srepr``/LaTeX, ``target_closed_form`` (or null), ``alpha_max``, name, f.
+    classes : int, optional
+        ``K >= 2``: the batched K-class export instead (docs/theory.md §4, §8; see
+        :mod:`numerics.export._multiclass`): ``loss(logits, labels, alpha,
+        reduction="mean")`` on a ``(B, K)`` batch with ``F.cross_entropy``'s reduction
+        semantics, ``grad`` (w.r.t. the logits), ``regularizer``, ``gap``, ``targets``,
+        ``alpha_of_gap`` and, in torch, the ``nn.Module`` ``Loss``; C: per-sample
+        ``NAME_loss(z, label, alpha)``, ``NAME_grad``; json/latex: the row expressions.
 
     Returns
     -------
@@ -96,4 +107,11 @@ def export(name_or_regularizer, to: str) -> str:
         choices = ", ".join(repr(f) for f in EXPORT_FORMATS)
         raise InvalidParameterError(
             f"The 'to' parameter of export must be one of {choices}. Got {to!r} instead.")
+    if classes is not None:
+        from core.validation import check_classes
+        from numerics.export._multiclass import prepare_multiclass, render_multiclass
+        from numerics.export._multiclass_c import render_multiclass_c
+
+        p = prepare_multiclass(name_or_regularizer, check_classes(classes, caller="export"))
+        return render_multiclass_c(p) if to == "c" else render_multiclass(p, to)
     return _RENDER[to](prepare(name_or_regularizer))

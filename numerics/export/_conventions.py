@@ -27,7 +27,8 @@ the same minimisers, gradients scaled by :math:`1+\lambda`.
 
 from __future__ import annotations
 
-__all__ = ["CONVENTIONS", "conventions_of"]
+__all__ = ["CONVENTIONS", "MULTICLASS_CONVENTIONS", "PARAMETERIZATIONS", "conventions_of",
+           "multiclass_conventions_of", "to_alpha", "from_alpha", "convert"]
 
 #: Built-in regulariser name -> lines stating how alpha relates to other conventions.
 CONVENTIONS = {
@@ -57,3 +58,123 @@ def conventions_of(regularizer) -> tuple:
     if builtin is None or (not isinstance(regularizer, str) and regularizer != builtin):
         return ()
     return CONVENTIONS.get(name, ())
+
+
+#: Built-in name -> convention lines of the batched multiclass export (``--classes K``).
+MULTICLASS_CONVENTIONS = {
+    "quadratic": (
+        "f(z) = ||z||^2 (sum of squared logits, not their mean); no label-smoothing analogue",
+    ),
+    "label_smoothing": (
+        ("alpha = eps of F.cross_entropy(z, y, label_smoothing=eps), optax "
+         "softmax_cross_entropy(z, smooth_labels(onehot, eps)) and timm "
+         "LabelSmoothingCrossEntropy(smoothing=eps): soft target (1-eps) onehot + eps/K, "
+         "mean over the batch"),
+        ("a codebase putting eps/(K-1) on every wrong class (target 1-eps on the label) is "
+         "alpha = eps K/(K-1)"),
+        "K = 2: the binary label-flip probability p is alpha = 2 p",
+    ),
+    "maxsup": (
+        ("MaxSup's published CE + lam (max z - mean z) = (1 + lam) x this loss at "
+         "alpha = lam/(1 + lam); at ties of the top logits the max is differentiated by "
+         "the tie-set share 1/#ties (a subgradient)"),
+    ),
+    "confidence_penalty": (
+        ("f(z) = sum_k p_k log p_k = -H(softmax z): Pereyra et al.'s CE - beta H is "
+         "(1 + beta) x this loss at alpha = beta/(1 + beta)"),
+    ),
+}
+
+
+def multiclass_conventions_of(regularizer) -> tuple:
+    """The multiclass convention lines of a built-in (none for a user-defined one)."""
+    from theory import BUILTIN
+
+    name = getattr(regularizer, "name", regularizer)
+    builtin = BUILTIN.get(name)
+    if builtin is None or (not isinstance(regularizer, str) and regularizer != builtin):
+        return ()
+    return MULTICLASS_CONVENTIONS.get(name, ())
+
+
+#: Names accepted by :func:`convert`, with what they parameterise (docs/theory.md §8).
+PARAMETERIZATIONS = {
+    "alpha": "our strength alpha: (1 - alpha) CE + alpha f",
+    "torch_eps": "PyTorch F.cross_entropy label_smoothing=eps (targets (1-eps) onehot + eps/K)",
+    "optax_eps": "optax smooth_labels(onehot, eps) (same targets as torch)",
+    "timm_eps": "timm LabelSmoothingCrossEntropy(smoothing=eps) (same targets as torch)",
+    "eps_k_minus_1": "targets 1 - eps on the label and eps/(K-1) on each other class",
+    "maxsup_lambda": "MaxSup's CE + lam (max z - mean z) (= (1 + lam) x ours)",
+    "confidence_beta": "confidence penalty CE - beta H(softmax z) (= (1 + beta) x ours)",
+    "flip_probability": "binary label flip with probability p (soft target (1-p) y + p (1-y))",
+}
+
+
+def _need_classes(name, classes):
+    if classes is None or int(classes) != classes or classes < 2:
+        from core.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"converting {name!r} needs the number of classes K >= 2. Got {classes!r} instead.")
+    return int(classes)
+
+
+def to_alpha(name: str, value: float, classes: int | None = None) -> float:
+    r"""Our :math:`\alpha` for ``value`` given in the parameterisation ``name``.
+
+    ``torch_eps``/``optax_eps``/``timm_eps``: :math:`\alpha = \varepsilon`;
+    ``eps_k_minus_1``: :math:`\alpha = \varepsilon K/(K-1)` (needs ``classes``);
+    ``maxsup_lambda``/``confidence_beta``: :math:`\alpha = \lambda/(1+\lambda)` (the
+    published loss is :math:`1+\lambda` times ours); ``flip_probability``:
+    :math:`\alpha = 2p` (binary). See docs/theory.md §8.
+
+    >>> to_alpha("maxsup_lambda", 0.25)
+    0.2
+    """
+    from core.errors import InvalidParameterError
+
+    if name not in PARAMETERIZATIONS:
+        raise InvalidParameterError(
+            f"Unknown parameterisation {name!r}; choose one of {', '.join(PARAMETERIZATIONS)}.")
+    v = float(value)
+    if name in ("alpha", "torch_eps", "optax_eps", "timm_eps"):
+        return v
+    if name == "eps_k_minus_1":
+        k = _need_classes(name, classes)
+        return v * k / (k - 1)
+    if name in ("maxsup_lambda", "confidence_beta"):
+        return v / (1.0 + v)
+    return 2.0 * v  # flip_probability
+
+
+def from_alpha(name: str, alpha: float, classes: int | None = None) -> float:
+    r"""Inverse of :func:`to_alpha`: ``alpha`` expressed in the parameterisation ``name``.
+
+    >>> from_alpha("maxsup_lambda", 0.2)
+    0.25
+    """
+    from core.errors import InvalidParameterError
+
+    if name not in PARAMETERIZATIONS:
+        raise InvalidParameterError(
+            f"Unknown parameterisation {name!r}; choose one of {', '.join(PARAMETERIZATIONS)}.")
+    a = float(alpha)
+    if name in ("alpha", "torch_eps", "optax_eps", "timm_eps"):
+        return a
+    if name == "eps_k_minus_1":
+        k = _need_classes(name, classes)
+        return a * (k - 1) / k
+    if name in ("maxsup_lambda", "confidence_beta"):
+        return a / (1.0 - a)
+    return a / 2.0  # flip_probability
+
+
+def convert(value: float, source: str, target: str, classes: int | None = None) -> float:
+    r"""Convert a strength between parameterisations (:data:`PARAMETERIZATIONS`) through
+    our :math:`\alpha`, e.g. ``convert(0.1, "eps_k_minus_1", "torch_eps", classes=10)``
+    is ``0.1 * 10/9``.
+
+    >>> round(convert(0.1, "torch_eps", "maxsup_lambda"), 12)
+    0.111111111111
+    """
+    return from_alpha(target, to_alpha(source, value, classes), classes)

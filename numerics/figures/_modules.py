@@ -5,3 +5,4 @@ from numerics.figures import alignment, asymptotics, benefit, benefit_sweeps, gr
 from numerics.figures import multiclass  # noqa: F401
 from numerics.figures import implicit_bias  # noqa: F401
 from numerics.figures import realdata  # noqa: F401
+from numerics.figures import probe  # noqa: F401

@@ -17,7 +17,7 @@ __all__ = ["draw_a1", "draw_a2", "draw_a4"]
 
 @claim_figure("A1_convergence")
 def draw_a1(data):
-    """Mean |prediction - simulation| and mean standard error vs d (log-log)."""
+    """Mean ``|prediction - simulation|`` and mean standard error vs d (log-log)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     ax.loglog(data["ds"], data["gaps"], "o-", label="mean |pred - sim|")

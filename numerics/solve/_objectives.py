@@ -14,7 +14,8 @@ __all__ = ["BinaryObjective", "MulticlassObjective", "newton"]
 
 
 class BinaryObjective:
-    r""":math:`w\sum_i \ell(v_i\cdot x) + \frac\gamma2\|x\|^2` on a design ``V``."""
+    r""":math:`w\sum_i \ell(v_i\cdot x) + \frac\gamma2\|x\|^2` on a design ``V``; ``weight``
+    a scalar (default :math:`1/N`) or per-row weights :math:`w_i` (``sample_weight``)."""
 
     def __init__(self, V, loss, dloss, d2loss, alpha, *, weight=None, gamma=0.0):
         self.V, self.alpha, self.gamma = V, alpha, gamma
@@ -29,10 +30,18 @@ class BinaryObjective:
         t = self.V @ x
         if not np.all(np.abs(t) <= T_MAX):  # outside the compiled functions' safe range
             return np.inf
+        if np.ndim(self.w):
+            return float(np.sum(self.w * self.loss(t, self.alpha)) + 0.5 * self.gamma * (x @ x))
         return float(self.w * np.sum(self.loss(t, self.alpha)) + 0.5 * self.gamma * (x @ x))
 
     def grad(self, x):
         d = self.dloss(self.V @ x, self.alpha)
+        if np.ndim(self.w):   # per-row weights: fold them into l' (same floor formula)
+            d = self.w * d
+            g = self.V.T @ d + self.gamma * x
+            floor = 64 * EPS * (np.sum(np.abs(d) * self.row_norms)
+                                + self.gamma * np.linalg.norm(x))
+            return g, floor
         g = self.w * (self.V.T @ d) + self.gamma * x
         floor = 64 * EPS * (self.w * np.sum(np.abs(d) * self.row_norms)
                             + self.gamma * np.linalg.norm(x))

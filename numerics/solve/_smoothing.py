@@ -16,7 +16,7 @@ __all__ = ["EPS_SCHEDULE", "SMOOTH_TOL", "KINK_ACTIVE", "KINK_ROUNDS", "EPS_SYM"
 #: of 1e-17 in t_i into ~1e-11 in the gradient.
 EPS_SCHEDULE = tuple(10.0 ** -k for k in range(1, 8))
 SMOOTH_TOL = 1e-8
-#: |t_i| below which a sample of the last smoothed problem is taken to sit on the kink;
+#: ``|t_i|`` below which a sample of the last smoothed problem is taken to sit on the kink;
 #: the smoothed logits of kink samples are O(epsilon) = O(1e-7).
 KINK_ACTIVE = 1e-4
 #: Rounds of (polish, certify, steepest-descent release) before giving up.

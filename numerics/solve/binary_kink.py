@@ -55,9 +55,9 @@ def _smoothed(name_or_reg):
             lambdify_numpy(args, sp.diff(d1, T)))
 
 
-def solve_kinked(V, comp, alpha, tol, max_iter):
+def solve_kinked(V, comp, alpha, tol, max_iter, weights=None):
     """Smoothing continuation + active-set polish (module notes) in row-space coordinates
-    ``V``. Returns
+    ``V``; ``weights``: per-row weights summing to 1 (``None``: the mean). Returns
     ``(beta, iterations, subgradient distance, details)``."""
     sl, sdl, sd2l = _smoothed(comp.derivation.regularizer)
     x = np.zeros(V.shape[1])
@@ -65,7 +65,7 @@ def solve_kinked(V, comp, alpha, tol, max_iter):
     for eps in EPS_SCHEDULE:
         obj = BinaryObjective(V, lambda t, a, e=eps: sl(t, a, e),
                                lambda t, a, e=eps: sdl(t, a, e),
-                               lambda t, a, e=eps: sd2l(t, a, e), alpha)
+                               lambda t, a, e=eps: sd2l(t, a, e), alpha, weight=weights)
         try:
             res = newton(obj, x, SMOOTH_TOL, max_iter, f"smoothed {comp.name!r}, eps={eps:g}")
         except ConvergenceError as err:
@@ -78,7 +78,7 @@ def solve_kinked(V, comp, alpha, tol, max_iter):
     active = np.abs(V @ x) <= KINK_ACTIVE
     dist = np.inf
     for _ in range(KINK_ROUNDS):
-        x, it, ok = _polish(V, comp, alpha, x, active, tol, max_iter)
+        x, it, ok = _polish(V, comp, alpha, x, active, tol, max_iter, weights)
         iters += it
         t = V @ x
         # Samples in the span of the pinned ones (or u_i = 0) sit on the kink too.
@@ -87,14 +87,16 @@ def solve_kinked(V, comp, alpha, tol, max_iter):
         if not ok and np.any(near & ~active):
             active = active | near  # a free sample ran into the kink: pin it, re-polish
             continue
-        dist, g_active, r = _subgradient_distance(V, comp, alpha, x, active, lo, hi)
+        dist, g_active, r = _subgradient_distance(V, comp, alpha, x, active, lo, hi, weights)
         if ok and dist <= tol:
             return x, iters, dist, {"kink": np.flatnonzero(active),
                                     "kink_multipliers": g_active, "kink_interval": (lo, hi)}
         # Not optimal on this active set: a steepest-descent step along the negative
         # minimum-norm subgradient -r (a descent direction of the convex loss) moves the
         # samples that should leave the kink; then re-polish on the samples still there.
-        x = descent_along(lambda z: float(np.mean(comp.loss(V @ z, alpha))), x, r)
+        mean = (np.mean if weights is None else
+                lambda v: np.sum(weights * v))   # noqa: E731 - the weighted mean
+        x = descent_along(lambda z: float(mean(comp.loss(V @ z, alpha))), x, r)
         t = V @ x
         active = np.abs(t) <= 1e-12 * (1.0 + norms * np.linalg.norm(x))
     raise ConvergenceError(
@@ -103,7 +105,7 @@ def solve_kinked(V, comp, alpha, tol, max_iter):
         iterations=iters, gradient_norm=float(dist))
 
 
-def _polish(V, comp, alpha, x, active, tol, max_iter):
+def _polish(V, comp, alpha, x, active, tol, max_iter, weights=None):
     """Newton on the smooth problem with ``t_A = 0``, in coordinates of ker V_A.
     Returns ``(x, iterations, converged)``; on failure ``x`` is the last iterate."""
     Z = null_space_basis(V[active], V.shape[1])
@@ -111,7 +113,7 @@ def _polish(V, comp, alpha, x, active, tol, max_iter):
         return np.zeros(V.shape[1]), 0, True  # the pinned samples force S = 0
     VZ = V @ Z
     VZ[active] = 0.0  # the constraint, exactly: kink samples sit at t = 0
-    obj = BinaryObjective(VZ, comp.loss, comp.dloss, comp.d2loss, alpha)
+    obj = BinaryObjective(VZ, comp.loss, comp.dloss, comp.d2loss, alpha, weight=weights)
     # Kink samples contribute the constant l(0) and no curvature (dropped Dirac part).
     try:
         res = damped_newton(obj.value, obj.grad, Z.T @ x, hess=obj.hess, tol=0.1 * tol,
@@ -122,13 +124,16 @@ def _polish(V, comp, alpha, x, active, tol, max_iter):
     return Z @ res.x, res.iterations, True
 
 
-def _subgradient_distance(V, comp, alpha, x, active, lo, hi):
+def _subgradient_distance(V, comp, alpha, x, active, lo, hi, weights=None):
     r""":math:`\operatorname{dist}(0, \partial L(x))` with the kink samples at t = 0, by
     bounded least squares over their multipliers :math:`g_A \in [lo, hi]`; returns it, the
     multipliers and the minimum-norm subgradient ``r``."""
     n = V.shape[0]
     t = V @ x
     free = ~active
+    if weights is not None:
+        # weighted: scale each row by n w_i, then the unweighted formula below applies
+        V = V * (n * weights)[:, None]
     grad_free = V[free].T @ comp.dloss(t[free], alpha)
     A = V[active].T
     if A.shape[1] == 0:

@@ -8,6 +8,10 @@ r"""scikit-learn compatible classifiers built on the exact solvers.
   cross-entropy converges to in direction (:math:`\alpha = 0`, claims B7, G1); on
   non-separable data it falls back to the soft margin with a large ``C``.
 
+``LogitRegularizedClassifier`` takes a built-in name, a :class:`theory.Regularizer` or a
+binary expression string, fits a bias by default, and accepts ``sample_weight`` (the
+weighted mean of the per-sample loss, :mod:`numerics.solve.weighted`).
+
 Both declare their parameters in ``_parameter_constraints`` (scikit-learn's convention,
 checked by :func:`core.validation.validate` at ``fit``) and validate their data with
 scikit-learn's ``validate_data``; every failure is raised as this project's
@@ -24,18 +28,34 @@ from scipy import sparse, special
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from theory import Regularizer, list_regularizers
+from theory import Regularizer, from_expression, list_regularizers
 from core.errors import ConvergenceError, InvalidParameterError, InvalidTypeError
-from core.validation import ALPHA_RANGE, COUNT, POSITIVE, Boolean, InstanceOf, Options, validate
+from core.validation import (ALPHA_RANGE, COUNT, POSITIVE, Boolean, InstanceOf, Options,
+                             _Predicate, validate)
 
 from numerics.solve.binary import gradient_descent, minimize_binary
 from numerics.solve.multiclass import gradient_descent_multiclass, minimize_multiclass
 from numerics.solve.solution import Solution
 from numerics.solve.squared import minimize_squared, minimize_squared_multiclass
+from numerics.solve.weighted import (minimize_binary_weighted, minimize_multiclass_weighted,
+                                     minimize_squared_weighted)
 
 __all__ = ["LogitRegularizedClassifier", "MaxMarginClassifier"]
+
+
+#: A regulariser given as a binary expression (anything but a plain name): parsed by
+#: :func:`theory.from_expression` at ``fit``, whose error names what is wrong (not even, ...).
+_EXPRESSION = _Predicate("a binary expression in t such as 't**4 + t**2'",
+                         lambda v: isinstance(v, str) and not v.isidentifier())
+
+
+def _resolve_regularizer(value):
+    """A built-in name or a :class:`theory.Regularizer` as is; an expression parsed."""
+    if isinstance(value, str) and value not in list_regularizers():
+        return from_expression(value)
+    return value
 
 
 def _validate_params(est):
@@ -110,7 +130,10 @@ class LogitRegularizedClassifier(_LinearClassifier):
     Parameters
     ----------
     regularizer : str or theory.Regularizer, default="quadratic"
-        A name from :func:`theory.list_regularizers` or a user-defined regulariser.
+        A name from :func:`theory.list_regularizers`, a user-defined
+        :class:`theory.Regularizer`, or a binary expression such as ``"log(cosh(t))"``
+        (parsed by :func:`theory.from_expression`; binary problems only, unless the
+        ``Regularizer`` carries a multiclass form).
     alpha : float in [0, 1), default=0.2
         Regularisation strength; 0 is plain cross-entropy (no minimiser on separable
         data: :class:`theory.ConvergenceError`).
@@ -121,9 +144,12 @@ class LogitRegularizedClassifier(_LinearClassifier):
         are then unused.
     target : float > 0, default=1.0
         :math:`t^*` / :math:`q` of the squared loss. The direction does not depend on it.
-    fit_intercept : bool, default=False
-        Fit a bias (the theory has none). With a bias, the minimum-norm solution is taken
-        over :math:`(S, b)` jointly.
+    fit_intercept : bool, default=True
+        Fit a bias, as scikit-learn's linear classifiers do (on iris with standardised
+        features and label smoothing at alpha=0.01, 5-fold accuracy 0.980 with the bias
+        against 0.827 without). The theory has none (docs/theory.md §1): pass
+        ``fit_intercept=False`` for the claims' setting. With a bias, the minimum-norm
+        solution is taken over :math:`(S, b)` jointly.
     solver : {"newton", "gd", "mpmath"}, default="newton"
         ``"newton"``: exact (gradient norm <= ``tol``); ``"gd"``: the paper's full-batch
         gradient descent from zero, ``max_iter`` epochs at ``learning_rate`` (a
@@ -159,7 +185,8 @@ class LogitRegularizedClassifier(_LinearClassifier):
     """
 
     _parameter_constraints = {
-        "regularizer": [Options(str, list_regularizers()), InstanceOf(Regularizer)],
+        "regularizer": [Options(str, list_regularizers()), InstanceOf(Regularizer),
+                        _EXPRESSION],
         "alpha": [ALPHA_RANGE],
         "loss": [Options(str, ("logit_regularized", "squared"))],
         "target": [POSITIVE],
@@ -171,7 +198,7 @@ class LogitRegularizedClassifier(_LinearClassifier):
     }
 
     def __init__(self, regularizer="quadratic", alpha=0.2, loss="logit_regularized",
-                 target=1.0, fit_intercept=False, solver="newton", tol=1e-10, max_iter=100,
+                 target=1.0, fit_intercept=True, solver="newton", tol=1e-10, max_iter=100,
                  learning_rate=0.1):
         self.regularizer = regularizer
         self.alpha = alpha
@@ -183,8 +210,14 @@ class LogitRegularizedClassifier(_LinearClassifier):
         self.max_iter = max_iter
         self.learning_rate = learning_rate
 
-    def fit(self, X, y):
-        """Fit to ``X`` (n, d) and labels ``y`` (two or more classes)."""
+    def fit(self, X, y, sample_weight=None):
+        r"""Fit to ``X`` (n, d) and labels ``y`` (two or more classes).
+
+        ``sample_weight`` (n,), non-negative: minimise the weighted mean
+        :math:`\sum_i w_i \ell_i / \sum_i w_i` of the per-sample loss (an integer weight
+        is a repetition, 0 drops the sample; :mod:`numerics.solve.weighted`). Equal
+        weights are the unweighted fit, bit for bit.
+        """
         _validate_params(self)
         X, y_idx, self.classes_ = _validate_Xy(self, X, y)
         k = self.classes_.size
@@ -192,6 +225,10 @@ class LogitRegularizedClassifier(_LinearClassifier):
             raise InvalidParameterError(
                 f"solver='mpmath' supports two classes only. Got {k} classes instead.")
         alpha, tol = float(self.alpha), float(self.tol)
+        self._reg = _resolve_regularizer(self.regularizer)
+        w = self._weights(sample_weight, X)
+        if w is not None:
+            return self._fit_weighted(X, y_idx, k, w, alpha, tol)
         if k == 2:
             d = X.shape[1]
             Xa = np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
@@ -202,25 +239,73 @@ class LogitRegularizedClassifier(_LinearClassifier):
         else:
             sol = self._fit_multiclass(X, y_idx, k, alpha, tol)
             self._set_coef(sol.coef, sol.intercept)
+        return self._finish(sol)
+
+    def _finish(self, sol):
         self.solution_ = sol
         self.n_iter_ = max(int(sol.iterations), 1)  # 1 for a closed form (one solve)
         self.gradient_norm_ = float(sol.gradient_norm)
         return self
 
+    def _weights(self, sample_weight, X):
+        """Validated weights, or ``None`` when they are absent or all equal (then the
+        unweighted solvers run: the same minimiser, the same bits)."""
+        if sample_weight is None:
+            return None
+        try:
+            w = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                     ensure_non_negative=True)
+        except ValueError as err:
+            raise InvalidParameterError(str(err)) from err
+        if not w.sum() > 0:
+            raise InvalidParameterError(
+                f"sample_weight must have a positive sum. Got {sample_weight!r} instead.")
+        if np.all(w == w[0]):
+            return None
+        if self.solver != "newton":
+            raise InvalidParameterError(
+                f"sample_weight needs solver='newton'. Got solver={self.solver!r} instead.")
+        return w
+
+    def _fit_weighted(self, X, y_idx, k, w, alpha, tol):
+        keep = w > 0
+        X, y_idx, w = X[keep], y_idx[keep], w[keep]
+        d, fit_b = X.shape[1], bool(self.fit_intercept)
+        if k == 2:
+            s = np.where(y_idx == 1, 1.0, -1.0)
+            Xa = np.hstack([X, np.ones((X.shape[0], 1))]) if fit_b else X
+            if self.loss == "squared":
+                sol = minimize_squared_weighted(s[:, None] * Xa, np.full(len(s), float(
+                    self.target)), w)
+            else:
+                sol = minimize_binary_weighted(s[:, None] * Xa, self._reg, alpha, w, tol=tol,
+                                               max_iter=self.max_iter)
+            self._set_coef(sol.coef[None, :d], [sol.coef[d] if fit_b else 0.0])
+        elif self.loss == "squared":
+            sol = minimize_squared_weighted(X, float(self.target) * np.eye(k)[y_idx], w,
+                                            fit_intercept=fit_b)
+            self._set_coef(sol.coef[:d].T, sol.coef[d] if fit_b else np.zeros(k))
+        else:
+            sol = minimize_multiclass_weighted(X, y_idx, self._reg, alpha, w, n_classes=k,
+                                               fit_intercept=fit_b, tol=tol,
+                                               max_iter=self.max_iter)
+            self._set_coef(sol.coef, sol.intercept)
+        return self._finish(sol)
+
     def _fit_binary(self, U, alpha, tol):
         if self.loss == "squared":
             return minimize_squared(U, float(self.target))
         if self.solver == "newton":
-            return minimize_binary(U, self.regularizer, alpha, tol=tol, max_iter=self.max_iter)
+            return minimize_binary(U, self._reg, alpha, tol=tol, max_iter=self.max_iter)
         if self.solver == "gd":
-            sol = gradient_descent(U, self.regularizer, alpha, lr=float(self.learning_rate),
+            sol = gradient_descent(U, self._reg, alpha, lr=float(self.learning_rate),
                                    epochs=self.max_iter)
             self._warn_gd(sol, tol)
             return sol
         from numerics.solve._mpsolve import minimize_binary_mp
 
-        start = minimize_binary(U, self.regularizer, alpha, tol=tol, max_iter=self.max_iter)
-        mp = minimize_binary_mp(U, self.regularizer, alpha, start=start)
+        start = minimize_binary(U, self._reg, alpha, tol=tol, max_iter=self.max_iter)
+        mp = minimize_binary_mp(U, self._reg, alpha, start=start)
         return Solution(mp.coef, 0.0, start.loss, float(mp.gradient_norm),
                                 start.iterations + mp.iterations, "mpmath", start.rank)
 
@@ -231,11 +316,11 @@ class LogitRegularizedClassifier(_LinearClassifier):
                                                fit_intercept=fit_b)
         if self.solver == "gd":
             sol = gradient_descent_multiclass(
-                X, y_idx, self.regularizer, alpha, n_classes=k, fit_intercept=fit_b,
+                X, y_idx, self._reg, alpha, n_classes=k, fit_intercept=fit_b,
                 lr=float(self.learning_rate), epochs=self.max_iter)
             self._warn_gd(sol, tol)
             return sol
-        return minimize_multiclass(X, y_idx, self.regularizer, alpha, n_classes=k,
+        return minimize_multiclass(X, y_idx, self._reg, alpha, n_classes=k,
                                    fit_intercept=fit_b, tol=tol, max_iter=self.max_iter)
 
     @staticmethod

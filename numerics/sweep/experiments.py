@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import math
 import numbers
 import threading
@@ -55,11 +56,26 @@ import numpy as np
 from core.errors import InvalidParameterError, InvalidTypeError
 
 from numerics.models.seeding import BINARY_FAMILY
+from numerics.sweep.regularizers import normalise_regularizer, regularizer_of
 
 __all__ = ["Param", "Experiment", "REQUIRED", "register_experiment", "get_experiment",
            "list_experiments"]
 
 REQUIRED = object()
+
+
+def _is_regularizer_value(v) -> bool:
+    return isinstance(v, (str, dict))
+
+
+def _regularizer_constraint():
+    from core.validation import _Predicate
+
+    return _Predicate("a regulariser name or a table {f = EXPR[, multiclass = EXPR]}",
+                      _is_regularizer_value)
+
+
+_REGULARIZER_VALUE = _regularizer_constraint()
 _KINDS = {"int": int, "float": float, "str": str}
 
 
@@ -93,6 +109,8 @@ class Param:
 
         from core.validation import InstanceOf, Interval, Options
 
+        if self.kind == "regularizer":
+            return _REGULARIZER_VALUE
         kind = {"int": Integral, "float": Real, "str": str}[self.kind]
         if self.choices:
             return Options(kind, self.choices)
@@ -107,6 +125,12 @@ class Param:
         from core.validation import validate
 
         value = validate(self.name, value, self.constraint, where)
+        if self.kind == "regularizer":
+            try:
+                value = normalise_regularizer(value)
+            except (ValueError, TypeError) as exc:
+                raise InvalidParameterError(
+                    f"The {self.name!r} parameter of {where} is not valid: {exc}") from None
         if self.check is not None:
             try:
                 self.check(value)
@@ -208,10 +232,10 @@ def list_experiments() -> list:
 
 
 # ---------------------------------------------------------------------- shared pieces
-def _check_regularizer(name):
+def _check_regularizer(value):
     from theory import get_regularizer
 
-    get_regularizer(name)
+    get_regularizer(regularizer_of(value))
 
 
 _COMPILE_LOCK = threading.Lock()
@@ -224,15 +248,16 @@ def _warm(regularizer):
     from theory import get_regularizer
 
     with _COMPILE_LOCK:  # the same cache entry as the solvers' compile_binary(reg)
-        compile_binary(get_regularizer(regularizer))
+        compile_binary(get_regularizer(regularizer_of(regularizer)))
 
 
 def _prepare_binary(configs):
     for module in ("numerics.claims.benefit", "numerics.claims.threshold",
                    "numerics.solve.separability", "numerics.solve.binary"):
         importlib.import_module(module)
-    for reg in {c.get("regularizer", "quadratic") for c in configs}:
-        _warm(reg)
+    for reg in {json.dumps(c.get("regularizer", "quadratic"), sort_keys=True)
+                for c in configs}:
+        _warm(json.loads(reg))
 
 
 def _data_params(sigma_f_default=0.5):
@@ -245,7 +270,8 @@ def _data_params(sigma_f_default=0.5):
     )
 
 
-_REG = Param("regularizer", "str", "quadratic", check=_check_regularizer)
+_REG = Param("regularizer", "regularizer", "quadratic", check=_check_regularizer,
+             help="built-in name or {f = EXPR[, multiclass = EXPR]}")
 
 
 def _draw(config, draw_seed, *, sigma_f=None):
@@ -295,7 +321,7 @@ def benefit_point(config, draw_seed, outputs):
         _warm(config["regularizer"])
     return point(config["n"], config["d"], draw_seed, sigma_f=config["sigma_f"],
                  sigma_n=config["sigma_n"], alpha=config["alpha"], mu_f=config["mu_f"],
-                 regularizer=config["regularizer"], outputs=outputs)
+                 regularizer=regularizer_of(config["regularizer"]), outputs=outputs)
 
 
 # ---------------------------------------------------------------------- B7
@@ -334,7 +360,8 @@ def threshold_point(config, draw_seed, outputs):
     if config["solver"] == "regularised":
         _warm(config["regularizer"])
     return threshold_outcome(ds.u, config["solver"], alpha=config["alpha"],
-                             gamma=config["gamma"], regularizer=config["regularizer"])
+                             gamma=config["gamma"],
+                             regularizer=regularizer_of(config["regularizer"]))
 
 
 # ---------------------------------------------------------------------- generic
@@ -347,10 +374,10 @@ def _solve(solver, U, config):
 
     if solver == "newton":
         _warm(config["regularizer"])
-        sol = binary.minimize_binary(U, config["regularizer"], config["alpha"])
+        sol = binary.minimize_binary(U, regularizer_of(config["regularizer"]), config["alpha"])
     elif solver == "gd":
         _warm(config["regularizer"])
-        sol = binary.gradient_descent(U, config["regularizer"], config["alpha"],
+        sol = binary.gradient_descent(U, regularizer_of(config["regularizer"]), config["alpha"],
                                       lr=config["eta"], epochs=config["epochs"])
     elif solver == "weight_decay":
         sol = weight_decay.minimize_weight_decay(U, config["gamma"])

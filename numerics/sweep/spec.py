@@ -97,6 +97,8 @@ def _axis(name, value, where):
                 raise InvalidParameterError(f"{where}: grid axis {name!r} repeats the value {v!r}")
             seen.add(marker)
         return value
+    if isinstance(value, dict) and name == "regularizer":
+        return [value]   # a regulariser table {f = EXPR, ...} (numerics.sweep.regularizers)
     if isinstance(value, dict):
         if len(value) != 1:
             raise InvalidParameterError(
