@@ -20,25 +20,12 @@ import sympy as sp
 from theory import ALPHA
 
 from numerics.compile._primitives import MPMATH_PRIMITIVES
-from numerics.export._vectorize import (ONEHOT, ROW_NODES, ZY, RowLSE, RowMax, RowMin, RowSum, Z,
-                                       derive_row_loss)
+from numerics.export._vectorize import (ONEHOT, ZY, RowLSE, RowMax, RowMin, RowSum, Z,
+                                       derive_row_loss, row_nodes_postorder)
 
 __all__ = ["MpRowExpression", "reference_loss", "reference_grad"]
 
 _MODULES = [MPMATH_PRIMITIVES, "mpmath"]
-
-
-def _postorder(expr):
-    out = []
-
-    def walk(e):
-        for a in e.args:
-            walk(a)
-        if isinstance(e, ROW_NODES) and e not in out:
-            out.append(e)
-
-    walk(expr)
-    return out
 
 
 class MpRowExpression:
@@ -46,7 +33,7 @@ class MpRowExpression:
     compiled for mpmath: ``value(z, label, alpha)`` is a scalar or a K-list."""
 
     def __init__(self, expr: sp.Expr):
-        nodes = _postorder(expr)
+        nodes = row_nodes_postorder(expr)
         self.symbols = [sp.Dummy(f"r{i}") for i in range(len(nodes))]
         names = {}
         self.steps = []

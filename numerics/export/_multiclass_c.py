@@ -22,30 +22,18 @@ from theory import ALPHA
 
 from numerics.export._c import _CLOSED, _HELPERS, _IMPLICIT, _CPrinter, _body, _comment
 from numerics.export._multiclass import PreparedMulticlass, row_text
-from numerics.export._vectorize import ONEHOT, ROW_NODES, ZY, RowLSE, RowMax, RowMin, Z
+from numerics.export._vectorize import (ONEHOT, ZY, RowLSE, RowMax, RowMin, Z,
+                                       row_nodes_postorder)
 
 __all__ = ["render_multiclass_c"]
 
 _ZK = sp.Symbol("z[k]", real=True)
 
 
-def _postorder(expr):
-    out = []
-
-    def walk(e):
-        for a in e.args:
-            walk(a)
-        if isinstance(e, ROW_NODES) and e not in out:
-            out.append(e)
-
-    walk(expr)
-    return out
-
-
 def _reductions(printer, expr, names):
     """Loops computing every row node of ``expr`` (innermost first) into ``names``."""
     lines = []
-    for node in _postorder(expr):
+    for node in row_nodes_postorder(expr):
         if node in names:
             continue
         r = f"r{len(names)}"

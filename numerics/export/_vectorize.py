@@ -38,7 +38,7 @@ from theory import ALPHA, LogSumExp, derive_multiclass, get_regularizer, logit_s
 from core.errors import InvalidParameterError
 
 __all__ = ["Z", "ZY", "ONEHOT", "RowSum", "RowLSE", "RowMax", "RowMin", "ROW_NODES",
-           "vectorize", "row_gradient", "BatchedDerivation", "derive_batched", "derive_row_loss"]
+           "row_nodes_postorder", "vectorize", "row_gradient", "BatchedDerivation", "derive_batched", "derive_row_loss"]
 
 #: The logit row (elementwise), the label's logit (one per row), the one-hot label row.
 Z = sp.Symbol("z", real=True)
@@ -85,6 +85,21 @@ class RowMin(_Row):
 
 
 ROW_NODES = (RowSum, RowLSE, RowMax, RowMin)
+
+
+def row_nodes_postorder(expr) -> list:
+    """The distinct row reductions of ``expr``, innermost first, so that a printer can
+    name each one before the expressions that use it."""
+    out = []
+
+    def walk(e):
+        for a in e.args:
+            walk(a)
+        if isinstance(e, ROW_NODES) and e not in out:
+            out.append(e)
+
+    walk(expr)
+    return out
 
 
 def row(cls, h, k):
