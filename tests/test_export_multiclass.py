@@ -285,3 +285,16 @@ def test_custom_multiclass_export_and_cli(tmp_path):
                                rtol=1e-14)
     with pytest.raises(SystemExit):  # argparse refuses K = 1 (exit code 2)
         main(["export", "maxsup", "--classes", "1", "--to", "numpy"])
+
+
+@pytest.mark.parametrize("fmt", ["numpy", "torch"])
+@pytest.mark.parametrize("bad", [-1, 3, 2.5])
+def test_out_of_range_labels_are_named(fmt, bad):
+    # A negative label would otherwise select the last class silently (negative indexing)
+    mod = _module("label_smoothing", 3, fmt)
+    z = np.zeros((2, 3))
+    y = np.array([0, bad])
+    if fmt == "torch":
+        z, y = torch.as_tensor(z), torch.as_tensor(y)
+    with pytest.raises(ValueError, match=rf"labels must be integers in \[0, 3\); got {bad!r} at position 1"):
+        mod.loss(z, y, 0.1)

@@ -35,6 +35,11 @@ def _inputs(logits, labels):
     z = numpy.asarray(logits, dtype=float)
     y = numpy.asarray(labels)
     _check_shapes(z, y)
+    # take_along_axis would wrap negative labels silently and fail obscurely past K
+    bad = (y < 0) | (y >= CLASSES) | (y != numpy.floor(y))
+    if numpy.any(bad):
+        raise ValueError(f"labels must be integers in [0, {CLASSES}); got {y[bad][0].item()!r} at "
+                         f"position {int(numpy.flatnonzero(bad)[0])}")
     y = y.astype(numpy.int64)
     z_y = numpy.take_along_axis(z, y[:, None], axis=-1)
     onehot = (numpy.arange(CLASSES) == y[:, None]).astype(z.dtype)
@@ -70,6 +75,11 @@ def _inputs(logits, labels):
     z = _as_array(logits)
     y = torch.as_tensor(labels)
     _check_shapes(z, y)
+    bad = (y < 0) | (y >= CLASSES) | (y != torch.floor(y))
+    if bool(torch.any(bad)):
+        pos = int(torch.nonzero(bad)[0, 0])
+        raise ValueError(f"labels must be integers in [0, {CLASSES}); got {y[pos].item()!r} "
+                         f"at position {pos}")
     y = y.to(device=z.device, dtype=torch.long)
     z_y = torch.gather(z, -1, y[:, None])
     onehot = torch.nn.functional.one_hot(y, CLASSES).to(z.dtype)
