@@ -119,6 +119,31 @@ def _need_classes(name, classes):
     return int(classes)
 
 
+def _identity(v, k):
+    return v
+
+
+#: name -> (value in that parameterisation -> alpha, alpha -> value); k is K or None.
+_MAPS = {
+    **{n: (_identity, _identity) for n in ("alpha", "torch_eps", "optax_eps", "timm_eps")},
+    "eps_k_minus_1": (lambda v, k: v * k / (k - 1), lambda a, k: a * (k - 1) / k),
+    **{n: (lambda v, k: v / (1.0 + v), lambda a, k: a / (1.0 - a))
+       for n in ("maxsup_lambda", "confidence_beta")},
+    "flip_probability": (lambda v, k: 2.0 * v, lambda a, k: a / 2.0),
+}
+
+
+def _map(name, classes, direction):
+    from core.errors import InvalidParameterError
+
+    if name not in PARAMETERIZATIONS:
+        raise InvalidParameterError(
+            f"Unknown parameterisation {name!r}; choose one of {', '.join(PARAMETERIZATIONS)}.")
+    k = _need_classes(name, classes) if name == "eps_k_minus_1" else None
+    fn = _MAPS[name][direction]
+    return lambda x: fn(float(x), k)
+
+
 def to_alpha(name: str, value: float, classes: int | None = None) -> float:
     r"""Our :math:`\alpha` for ``value`` given in the parameterisation ``name``.
 
@@ -131,20 +156,7 @@ def to_alpha(name: str, value: float, classes: int | None = None) -> float:
     >>> to_alpha("maxsup_lambda", 0.25)
     0.2
     """
-    from core.errors import InvalidParameterError
-
-    if name not in PARAMETERIZATIONS:
-        raise InvalidParameterError(
-            f"Unknown parameterisation {name!r}; choose one of {', '.join(PARAMETERIZATIONS)}.")
-    v = float(value)
-    if name in ("alpha", "torch_eps", "optax_eps", "timm_eps"):
-        return v
-    if name == "eps_k_minus_1":
-        k = _need_classes(name, classes)
-        return v * k / (k - 1)
-    if name in ("maxsup_lambda", "confidence_beta"):
-        return v / (1.0 + v)
-    return 2.0 * v  # flip_probability
+    return _map(name, classes, 0)(value)
 
 
 def from_alpha(name: str, alpha: float, classes: int | None = None) -> float:
@@ -153,20 +165,7 @@ def from_alpha(name: str, alpha: float, classes: int | None = None) -> float:
     >>> from_alpha("maxsup_lambda", 0.2)
     0.25
     """
-    from core.errors import InvalidParameterError
-
-    if name not in PARAMETERIZATIONS:
-        raise InvalidParameterError(
-            f"Unknown parameterisation {name!r}; choose one of {', '.join(PARAMETERIZATIONS)}.")
-    a = float(alpha)
-    if name in ("alpha", "torch_eps", "optax_eps", "timm_eps"):
-        return a
-    if name == "eps_k_minus_1":
-        k = _need_classes(name, classes)
-        return a * (k - 1) / k
-    if name in ("maxsup_lambda", "confidence_beta"):
-        return a / (1.0 - a)
-    return a / 2.0  # flip_probability
+    return _map(name, classes, 1)(alpha)
 
 
 def convert(value: float, source: str, target: str, classes: int | None = None) -> float:
